@@ -1,0 +1,55 @@
+# The two commands of the README: `make book` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+BUILD ?= .
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: book serve test lint format vendor benchmark clean help
+
+help:
+	@echo "make book   set up .venv, build the whole book (warnings are errors)"
+	@echo "make serve  serve the built book on http://$(HOST):$(PORT)/"
+	@echo "make test   set up .venv with the test tools and run the whole suite"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+book: $(VENV)/.installed
+	$(BIN)/jupyter-book build . --path-output $(BUILD) -W -n --keep-going
+	@echo
+	@echo "The book is at $(CURDIR)/$(BUILD)/_build/html/index.html"
+	@echo "Serve it with:  make serve   (http://$(HOST):$(PORT)/)"
+
+serve:
+	@test -f $(BUILD)/_build/html/index.html || $(MAKE) book
+	@echo "Serving the book at http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/python -m http.server --bind $(HOST) --directory $(BUILD)/_build/html $(PORT)
+
+test: $(VENV)/.installed
+	bash scripts/ensure-system-deps
+	$(BIN)/ruff check src tests benchmarks scripts autograder
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks scripts autograder
+	$(BIN)/ruff format --check src tests benchmarks scripts autograder
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format src tests benchmarks scripts autograder
+	$(BIN)/ruff check --fix src tests benchmarks scripts autograder
+
+vendor:
+	$(PYTHON) scripts/vendor_widgets.py
+
+benchmark: $(VENV)/.installed
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(BUILD)/_build .pytest_cache

@@ -1,0 +1,26 @@
+"""Sphinx extension that the book loads (``sphinx.extra_extensions`` in ``_config.yml``).
+
+Why an extension rather than loose files: the book's own CSS/JS (accessibility fixes to the theme,
+the review-question player) ship with the package, are versioned with it and reach every page
+without touching the theme.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _add_static_path(app: Sphinx, config: Any) -> None:
+    config.html_static_path.append(str(STATIC))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _add_static_path)
+    app.add_css_file("alliance.css")
+    app.add_js_file("alliance.js", defer="defer")
+    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,1 @@
+// The Working Alliance: small page enhancements that need no kernel.
