@@ -12,6 +12,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from alliance.book import review
+
 STATIC = Path(__file__).parent / "static"
 
 
@@ -23,4 +25,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_static_path)
     app.add_css_file("alliance.css")
     app.add_js_file("alliance.js", defer="defer")
+    review.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
