@@ -1,0 +1,122 @@
+"""``alliance vignette check`` and ``alliance vignette show``: the author's tools.
+
+Why a checker on the command line: authors write YAML by hand, and the book build would otherwise
+be the first place a broken vignette shows up, far from the file and line at fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections import deque
+from pathlib import Path
+
+from alliance.vignettes import loader
+from alliance.vignettes.schema import OUTCOMES, Vignette
+
+
+def _shortest_to_ending(v: Vignette) -> int | None:
+    seen = {v.start: 0}
+    queue = deque([v.start])
+    while queue:
+        node_id = queue.popleft()
+        node = v.nodes[node_id]
+        if node.is_ending:
+            return seen[node_id]
+        for choice in node.choices:
+            if choice.next not in seen:
+                seen[choice.next] = seen[node_id] + 1
+                queue.append(choice.next)
+    return None
+
+
+def summary(v: Vignette, label: str) -> str:
+    """One line per valid file: what an author wants to see at a glance."""
+    endings = [n for n in v.nodes.values() if n.is_ending]
+    outcomes = sorted({n.ending.outcome for n in endings if n.ending})
+    plural = "s" if len(endings) != 1 else ""
+    return (
+        f"{label}: ok: '{v.id}', {len(v.nodes)} nodes, {len(endings)} ending{plural} "
+        f"({', '.join(outcomes)}), shortest path {_shortest_to_ending(v)} choices"
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in args.files] if args.files else loader.library_files()
+    if not paths:
+        print(f"no vignette files in {loader.library_dir()}")
+        return 0
+    results = loader.check_files(paths)
+    failed = 0
+    for result in results:
+        if result.problems:
+            failed += 1
+            for problem in sorted(result.problems):
+                print(problem)
+        elif result.vignette is not None:
+            print(summary(result.vignette, loader._label(result.path)))
+    if failed:
+        n = sum(len(r.problems) for r in results)
+        print(
+            f"{n} problem{'s' if n != 1 else ''} in {failed} of {len(results)} file(s)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def outline(v: Vignette) -> str:
+    """A readable outline of a vignette: every node, choice, effect and where it leads."""
+    wrap = textwrap.TextWrapper(width=96, subsequent_indent="      ")
+    lines = [
+        f"{v.title}  [{v.id}]",
+        f"theme: {v.theme}   chapter: {v.chapter or '-'}   start: {v.start}",
+        "baseline: " + ", ".join(f"{k} {x}" for k, x in v.baseline.items()),
+        f"client: {v.client.name}: {v.client.background}",
+        "objectives:",
+        *(f"  - {o}" for o in v.objectives),
+        "",
+    ]
+    for node in v.nodes.values():
+        marker = f"  (rupture: {node.rupture})" if node.rupture else ""
+        lines.append(f"[{node.id}]{marker}")
+        if node.client:
+            lines.append(wrap.fill(f"  CLIENT: {node.client}"))
+        if node.cue:
+            lines.append(wrap.fill(f"  cue: {node.cue}"))
+        for i, c in enumerate(node.choices, 1):
+            effect = " ".join(f"{k}{x:+d}" for k, x in c.effect.items() if x)
+            lines.append(wrap.fill(f"  {i}. ({c.type}; {effect or 'no effect'}) {c.therapist}"))
+            lines.append(f"      -> {c.next}")
+        if node.ending:
+            lines.append(f"  ENDING: {OUTCOMES[node.ending.outcome]}")
+            lines.append(wrap.fill(f"  debrief: {node.ending.debrief}"))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def run_show(args: argparse.Namespace) -> int:
+    try:
+        v = loader.load_vignette(args.vignette)
+    except (LookupError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    sys.stdout.write(outline(v))
+    return 0
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    """Add ``check`` and ``show`` under ``alliance vignette``."""
+    sub = parser.add_subparsers(dest="command", metavar="{check,show}")
+    sub.required = True
+    check = sub.add_parser(
+        "check",
+        help="validate vignette files (all shipped vignettes when none is named)",
+        description="Validate vignette YAML files and print every problem as path:line: message.",
+    )
+    check.add_argument("files", nargs="*", help="vignette YAML files (default: the library)")
+    check.set_defaults(func=run_check)
+    show = sub.add_parser("show", help="print a readable outline of a vignette")
+    show.add_argument("vignette", help="a shipped vignette id or a path to a YAML file")
+    show.set_defaults(func=run_show)

@@ -1,0 +1,168 @@
+"""Replay a path of choices through a vignette; encode and decode the path codes learners paste.
+
+Why replay rather than record: a graded notebook re-runs in a fresh kernel, so clicks are gone at
+grading time. The learner's path is kept as a short code (``<id>:2-1-3``) and this module turns it
+back into the full conversation, scores and ending, deterministically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from alliance.vignettes import scoring
+from alliance.vignettes.errors import PathError
+from alliance.vignettes.loader import load_vignette
+from alliance.vignettes.schema import DIMENSIONS, ID_PATTERN, Vignette
+
+_CODE_RE = re.compile(r"^(?P<id>[^:\s]+):(?P<steps>.*)$")
+
+
+@dataclass(frozen=True)
+class Playthrough:
+    """Everything one path through a vignette produces (see the vignette contract)."""
+
+    vignette_id: str
+    choices: list[int]
+    steps: list[tuple[str, int]]
+    transcript: list[tuple[str, str]]
+    trajectory: dict[str, list[int]]
+    tally: Counter
+    ending: str | None
+    outcome: str | None
+    code: str
+    title: str = ""
+    feedback: list[str] = field(default_factory=list)
+    current: str = ""
+
+    @property
+    def final(self) -> dict[str, int]:
+        return {dim: values[-1] for dim, values in self.trajectory.items()}
+
+    @property
+    def reflection_question_ratio(self) -> float | None:
+        return scoring.reflection_question_ratio(self.tally)
+
+    @property
+    def complex_reflection_share(self) -> float | None:
+        return scoring.complex_reflection_share(self.tally)
+
+    @property
+    def ratings(self) -> dict[str, str | None]:
+        """MITI 4 rating ('below fair' / 'fair' / 'good' / None) for the ratio and the %CR."""
+        return scoring.miti_ratings(self.tally)
+
+    @property
+    def finished(self) -> bool:
+        return self.ending is not None
+
+
+def _resolve(vignette: Vignette | str) -> Vignette:
+    if isinstance(vignette, Vignette):
+        return vignette
+    try:
+        return load_vignette(vignette)
+    except LookupError as exc:
+        raise PathError(str(exc)) from None
+
+
+def replay(vignette: Vignette | str, choices: list[int]) -> Playthrough:
+    """Play 0-based ``choices`` from the start node; raise ``PathError`` naming a bad step."""
+    v = _resolve(vignette)
+    node = v.nodes[v.start]
+    steps: list[tuple[str, int]] = []
+    transcript: list[tuple[str, str]] = []
+    feedback: list[str] = []
+    effects: list[dict[str, int]] = []
+    tally: Counter = Counter()
+    if node.client:
+        transcript.append(("client", node.client))
+    for step, choice in enumerate(choices, 1):
+        if isinstance(choice, bool) or not isinstance(choice, int):
+            raise PathError(f"step {step}: a choice must be a whole number, got {choice!r}")
+        if node.is_ending:
+            extra = len(choices) - step + 1
+            raise PathError(
+                f"step {step}: node '{node.id}' is an ending, but the path has {extra} more "
+                f"choice{'s' if extra != 1 else ''}"
+            )
+        n = len(node.choices)
+        if not 0 <= choice < n:
+            raise PathError(
+                f"step {step}: node '{node.id}' has {n} choices (1-{n}), "
+                f"got choice {choice + 1} (index {choice})"
+            )
+        picked = node.choices[choice]
+        steps.append((node.id, choice))
+        transcript.append(("therapist", picked.therapist))
+        feedback.append(picked.feedback)
+        effects.append(picked.effect)
+        tally[picked.type] += 1
+        node = v.nodes[picked.next]
+        if node.client:
+            transcript.append(("client", node.client))
+    return Playthrough(
+        vignette_id=v.id,
+        title=v.title,
+        choices=list(choices),
+        steps=steps,
+        transcript=transcript,
+        trajectory=scoring.trajectory(v.baseline, effects),
+        tally=tally,
+        ending=node.id if node.is_ending else None,
+        outcome=node.ending.outcome if node.ending else None,
+        code=encode_path(v, choices),
+        feedback=feedback,
+        current=node.id,
+    )
+
+
+def encode_path(vignette: Vignette | str, choices: list[int]) -> str:
+    """``<vignette-id>:<1-based choice numbers joined by '-'>``, e.g. ``goals-x:2-1-3``."""
+    vid = vignette.id if isinstance(vignette, Vignette) else str(vignette)
+    return f"{vid}:" + "-".join(str(int(c) + 1) for c in choices)
+
+
+def decode_path(code: str) -> tuple[str, list[int]]:
+    """Split a path code into (vignette id, 0-based choices); raise ``PathError`` if malformed."""
+    if not isinstance(code, str):
+        raise PathError(f"a path code must be text like 'vignette-id:2-1-3', got {code!r}")
+    text = code.strip().strip("'\"`").strip()
+    match = _CODE_RE.match(text)
+    if not match:
+        raise PathError(
+            f"malformed path code {code!r}: expected '<vignette-id>:<choices>', e.g. "
+            "'goals-different-agendas:2-1-3-1'"
+        )
+    vid, steps = match["id"], match["steps"]
+    if not re.match(ID_PATTERN, vid):
+        raise PathError(f"malformed path code {code!r}: '{vid}' is not a vignette id")
+    if steps == "":
+        return vid, []
+    parts = steps.split("-")
+    choices: list[int] = []
+    for step, part in enumerate(parts, 1):
+        if not part.isdigit() or int(part) < 1:
+            raise PathError(
+                f"malformed path code {code!r}: step {step} is {part!r}, "
+                "expected a choice number from 1"
+            )
+        choices.append(int(part) - 1)
+    return vid, choices
+
+
+def replay_code(code: str) -> Playthrough:
+    """Replay a pasted path code (unknown id, malformed code or bad step: ``PathError``)."""
+    vid, choices = decode_path(code)
+    return replay(vid, choices)
+
+
+__all__ = [
+    "DIMENSIONS",
+    "Playthrough",
+    "decode_path",
+    "encode_path",
+    "replay",
+    "replay_code",
+]

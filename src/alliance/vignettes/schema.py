@@ -1,0 +1,194 @@
+"""The vignette format as data: allowed vocabularies, field rules and the loaded objects.
+
+Why a module of its own: the loader, the engine, the CLI and the widget's JavaScript all need the
+same vocabulary (response types, outcomes, dimensions). Keeping it in one place, and sending it to
+the JavaScript with the vignette, means the two languages cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DIMENSIONS: tuple[str, ...] = ("bond", "goals", "tasks")
+SCALE_MIN, SCALE_MAX = 0, 10
+EFFECT_MIN, EFFECT_MAX = -2, 2
+DEFAULT_BASELINE = 5
+MIN_CHOICES, MAX_CHOICES = 2, 4
+
+THEMES: tuple[str, ...] = (
+    "empathy",
+    "rapport",
+    "goals-and-tasks",
+    "feedback",
+    "withdrawal-rupture",
+    "confrontation-rupture",
+    "repair",
+)
+
+RUPTURES: tuple[str, ...] = ("withdrawal", "confrontation")
+
+#: Response types with the label the widget shows. Order is the order of the tally table.
+RESPONSE_TYPES: dict[str, str] = {
+    "simple-reflection": "Simple reflection",
+    "complex-reflection": "Complex reflection",
+    "open-question": "Open question",
+    "closed-question": "Closed question",
+    "affirmation": "Affirmation",
+    "validation": "Validation",
+    "summary": "Summary",
+    "advice": "Advice",
+    "reassurance": "Reassurance",
+    "minimising": "Minimising",
+    "self-disclosure": "Self-disclosure",
+    "metacommunication": "Metacommunication",
+    "defensive-response": "Defensive response",
+    "premature-task-focus": "Premature task focus",
+    "rationale": "Rationale",
+    "referral": "Referral",
+}
+REFLECTIONS: tuple[str, ...] = ("simple-reflection", "complex-reflection")
+QUESTIONS: tuple[str, ...] = ("open-question", "closed-question")
+
+OUTCOMES: dict[str, str] = {
+    "strengthened": "Alliance strengthened",
+    "repaired": "Rupture repaired",
+    "partially-repaired": "Rupture partly repaired",
+    "unresolved": "Rupture unresolved",
+    "dropout-risk": "Risk of dropout",
+    "referred": "Referred on",
+}
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+# Field rules: key -> required?  (types and ranges are checked by the loader)
+TOP_KEYS: dict[str, bool] = {
+    "id": True,
+    "title": True,
+    "theme": True,
+    "chapter": False,
+    "client": True,
+    "objectives": True,
+    "baseline": False,
+    "start": True,
+    "nodes": True,
+}
+CLIENT_KEYS: dict[str, bool] = {"name": True, "background": True}
+NODE_KEYS: dict[str, bool] = {
+    "client": False,  # required on a node with choices, optional on an ending
+    "cue": False,
+    "rupture": False,
+    "choices": False,
+    "ending": False,
+}
+CHOICE_KEYS: dict[str, bool] = {
+    "therapist": True,
+    "type": True,
+    "effect": False,
+    "feedback": True,
+    "next": True,
+}
+ENDING_KEYS: dict[str, bool] = {"outcome": True, "debrief": True}
+
+
+@dataclass(frozen=True)
+class Choice:
+    therapist: str
+    type: str
+    effect: dict[str, int]
+    feedback: str
+    next: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Ending:
+    outcome: str
+    debrief: str
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    client: str | None
+    cue: str | None = None
+    rupture: str | None = None
+    choices: tuple[Choice, ...] = ()
+    ending: Ending | None = None
+    line: int = 0
+
+    @property
+    def is_ending(self) -> bool:
+        return self.ending is not None
+
+
+@dataclass(frozen=True)
+class Client:
+    name: str
+    background: str
+
+
+@dataclass(frozen=True)
+class Vignette:
+    id: str
+    title: str
+    theme: str
+    client: Client
+    objectives: tuple[str, ...]
+    start: str
+    nodes: dict[str, Node]
+    baseline: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DIMENSIONS, 5))
+    chapter: int | None = None
+    source: Path | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """Plain JSON-ready data: what the widget's JavaScript plays from."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "theme": self.theme,
+            "chapter": self.chapter,
+            "client": {"name": self.client.name, "background": self.client.background},
+            "objectives": list(self.objectives),
+            "baseline": dict(self.baseline),
+            "start": self.start,
+            "nodes": {
+                node_id: {
+                    "client": node.client,
+                    "cue": node.cue,
+                    "rupture": node.rupture,
+                    "choices": [
+                        {
+                            "therapist": c.therapist,
+                            "type": c.type,
+                            "effect": dict(c.effect),
+                            "feedback": c.feedback,
+                            "next": c.next,
+                        }
+                        for c in node.choices
+                    ],
+                    "ending": (
+                        {"outcome": node.ending.outcome, "debrief": node.ending.debrief}
+                        if node.ending
+                        else None
+                    ),
+                }
+                for node_id, node in self.nodes.items()
+            },
+        }
+
+
+def vocabulary() -> dict[str, Any]:
+    """The shared vocabulary the JavaScript needs to score exactly as Python does."""
+    from alliance.vignettes.scoring import MITI4
+
+    return {
+        "dimensions": list(DIMENSIONS),
+        "scale": [SCALE_MIN, SCALE_MAX],
+        "responseTypes": dict(RESPONSE_TYPES),
+        "reflections": list(REFLECTIONS),
+        "questions": list(QUESTIONS),
+        "outcomes": dict(OUTCOMES),
+        "miti4": MITI4,
+    }
