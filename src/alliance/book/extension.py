@@ -21,8 +21,21 @@ def _add_static_path(app: Sphinx, config: Any) -> None:
     config.html_static_path.append(str(STATIC))
 
 
+def _fix_aria_roles(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Replace ARIA roles that axe-core flags in docutils' HTML with valid ones.
+
+    docutils marks bibliography entries ``role="doc-biblioentry"`` (deprecated in DPUB-ARIA 1.1)
+    inside a ``role="list"`` container, which then has no ``listitem`` children. Fixing the markup
+    here keeps the axe rules switched on for every page.
+    """
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_static_path)
+    app.connect("html-page-context", _fix_aria_roles)
     app.add_css_file("alliance.css")
     app.add_js_file("alliance.js", defer="defer")
     review.setup(app)
