@@ -1,0 +1,421 @@
+"""ps1 Empathic responding: response types, MITI 4 summary scores, complex reflections."""
+
+# ruff: noqa: E501  (markdown tables in the notebook text are long lines by nature)
+
+from __future__ import annotations
+
+from _src.nbbuild import HOW_TO_SUBMIT, Notebook
+
+LABELS = [
+    "simple-reflection",
+    "complex-reflection",
+    "open-question",
+    "closed-question",
+    "affirmation",
+    "advice",
+    "reassurance",
+    "minimising",
+]
+
+# The coded session for part B: (code, what the trainee said). Invented.
+SESSION = [
+    ("open-question", "What would you like to focus on today?"),
+    ("simple-reflection", "Work has been keeping you awake."),
+    ("closed-question", "How many hours are you sleeping?"),
+    ("simple-reflection", "About four hours, most nights."),
+    ("complex-reflection", "And lying awake, your mind goes straight back to the office."),
+    ("open-question", "What goes through your head at three in the morning?"),
+    ("simple-reflection", "You replay the meeting with your manager."),
+    ("advice", "It might help to keep your phone out of the bedroom."),
+    ("closed-question", "Have you talked to your GP about the sleep?"),
+    ("affirmation", "You have kept going through a really demanding month."),
+    ("complex-reflection", "Being the one everyone relies on has started to feel like a trap."),
+    ("open-question", "How would you like things to be at work?"),
+    ("simple-reflection", "You want to leave on time twice a week."),
+    ("closed-question", "Is that something your manager would agree to?"),
+    ("open-question", "What would make it easier to ask?"),
+    ("complex-reflection", "Asking feels risky, because saying no has never been allowed."),
+    ("simple-reflection", "You'd like to try once this week."),
+    ("affirmation", "That is a clear and realistic first step."),
+]
+
+
+def _counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for code, _ in SESSION:
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def build() -> Notebook:
+    c = _counts()
+    refl = c["simple-reflection"] + c["complex-reflection"]
+    ques = c["open-question"] + c["closed-question"]
+    ratio = refl / ques
+    share = c["complex-reflection"] / refl
+    ratio_band = "good" if ratio >= 2 else "fair" if ratio >= 1 else "below fair"
+    share_band = "good" if share >= 0.5 else "fair" if share >= 0.4 else "below fair"
+    session_src = ",\n".join(f"    ({code!r}, {text!r})" for code, text in SESSION)
+
+    nb = Notebook("ps1", "ps1-empathic-responding")
+    nb.md(
+        f"""
+        # Problem set 1 — Empathic responding
+
+        *About 45 minutes. 19 points: 13 graded automatically, 6 by your instructor.*
+
+        In this problem set you will (A) name the type of a therapist's response, (B) compute two
+        summary scores that coders of motivational-interviewing sessions use, and compare them with
+        published thresholds, and (C) write complex reflections of your own.
+
+        All clients and sessions here are invented for teaching.
+
+        {HOW_TO_SUBMIT}
+        """
+    )
+
+    # ---------------------------------------------------------------- Part A
+    nb.md(
+        """
+        ## Part A — What kind of response is it? (4 points)
+
+        A client, Ana (29), says:
+
+        > *"I keep telling myself I should be over it by now. It's been a year since Dad died and I
+        > still can't open his emails."*
+
+        Here are eight things a trainee might say next. Label each with **one** of these types:
+
+        | Label | What it is |
+        |---|---|
+        | `simple-reflection` | Says back what the client said, in the same or similar words, conveying understanding. |
+        | `complex-reflection` | A reflection that adds substantial meaning or emphasis: a feeling, a meaning or a conflict the client implied but did not say. |
+        | `open-question` | A question that invites a wide range of answers. |
+        | `closed-question` | A question that can be answered with yes/no or a single fact. |
+        | `affirmation` | Recognises a strength, effort or value of the client's. |
+        | `advice` | Suggests what the client should do. |
+        | `reassurance` | Tries to make the worry go away ("it will be fine"). |
+        | `minimising` | Makes the client's experience smaller than they describe it. |
+
+        1. "It's been a year, and you still can't open his emails."
+        2. "Part of you says you should have moved on, and part of you isn't ready to let him go."
+        3. "What happens for you when you see one of his emails?"
+        4. "Do you still have all of his emails?"
+        5. "It takes courage to talk about this so openly."
+        6. "You could set aside an evening and read them with a friend."
+        7. "Everyone grieves at their own pace; you'll get there."
+        8. "A year isn't that long, and at least you had a good relationship with him."
+        """
+    )
+    labels_src = "".join(f"    {label!r},\n" for label in LABELS)
+    nb.code(f"LABELS = [\n{labels_src}]")
+    nb.answer(
+        "ps1-a-labels",
+        """
+        # Fill in one label (a string from LABELS) for each response number.
+        response_types = {
+            ### BEGIN SOLUTION
+            1: "simple-reflection",
+            2: "complex-reflection",
+            3: "open-question",
+            4: "closed-question",
+            5: "affirmation",
+            6: "advice",
+            7: "reassurance",
+            8: "minimising",
+            ### END SOLUTION
+        }
+        """,
+    )
+    key = {
+        1: "simple-reflection",
+        2: "complex-reflection",
+        3: "open-question",
+        4: "closed-question",
+        5: "affirmation",
+        6: "advice",
+        7: "reassurance",
+        8: "minimising",
+    }
+    pairs = [
+        (
+            1,
+            2,
+            "the two reflections",
+            "does the response add meaning the client did not say, or say back what she said?",
+        ),
+        (3, 4, "the two questions", "could the question be answered with a single word or fact?"),
+        (
+            5,
+            6,
+            "affirmation or advice?",
+            "is the trainee recognising something about Ana, or telling her what to do?",
+        ),
+        (
+            7,
+            8,
+            "reassurance or minimising?",
+            "does the response try to soothe the worry away, or make Ana's experience smaller?",
+        ),
+    ]
+    for i, (a, b, what, hint) in enumerate(pairs, start=1):
+        nb.test(
+            f"ps1-a-test-{i}",
+            1,
+            f"""
+            # Checks your labels for responses {a} and {b} ({what}).
+            # 1 point; both labels must be right.
+            # If it fails, ask yourself:
+            # {hint}
+            from alliance.exercises import check_labels
+
+            check_labels(response_types, "response_types", range(1, 9), LABELS)
+            ### BEGIN HIDDEN TESTS
+            assert response_types[{a}] == {key[a]!r}
+            assert response_types[{b}] == {key[b]!r}
+            ### END HIDDEN TESTS
+            """,
+        )
+
+    # ---------------------------------------------------------------- Part B
+    nb.md(
+        """
+        ## Part B — Reflections, questions and the MITI 4 thresholds (9 points)
+
+        The Motivational Interviewing Treatment Integrity code, version 4 (MITI 4; Moyers et al.,
+        2016) counts a counsellor's reflections and questions. Two of its summary scores are:
+
+        * **reflection-to-question ratio** = number of reflections ÷ number of questions, where
+          reflections = simple + complex and questions = open + closed;
+        * **percentage of complex reflections** = complex reflections ÷ all reflections.
+
+        Thresholds (fair / good), as tabulated from Moyers et al. (2016) in a citing study:
+
+        | Score | Fair | Good |
+        |---|---|---|
+        | Reflection-to-question ratio | 1:1 (1.0) | 2:1 (2.0) |
+        | Complex reflections | 40% (0.40) | 50% (0.50) |
+
+        A caution that matters when you use these numbers for feedback: Moyers et al. (2016) found
+        the percentage of complex reflections to be among the **least reliable** MITI 4 codes, so
+        treat its band as a prompt for reflection, not a verdict.
+
+        Rules for your functions (the hidden tests check them, including unusual cases):
+
+        * Codes other than the four above (affirmation, advice, …) count in neither total.
+        * If there are no questions, the ratio is undefined: return `None`. If there are no
+          reflections, the share of complex reflections is undefined: return `None`.
+        * Return shares as proportions between 0 and 1 (0.4, not 40).
+        * `miti_band(value, fair, good)` returns `"good"` when the value is at least `good`,
+          `"fair"` when it is at least `fair`, `"below fair"` otherwise, and `"not computable"`
+          when the value is `None`. A value exactly on a threshold reaches it.
+
+        Below is the coded record of a trainee's session with Mr Haddad, a client with work
+        stress and poor sleep: one `(code, utterance)` pair per trainee utterance.
+        """
+    )
+    nb.code(f"SESSION = [\n{session_src},\n]")
+    nb.answer(
+        "ps1-b-functions",
+        '''
+        def reflection_question_ratio(codes):
+            """Reflections (simple + complex) divided by questions (open + closed), or None."""
+            ### BEGIN SOLUTION
+            reflections = sum(c in ("simple-reflection", "complex-reflection") for c in codes)
+            questions = sum(c in ("open-question", "closed-question") for c in codes)
+            if questions == 0:
+                return None
+            return reflections / questions
+            ### END SOLUTION
+
+
+        def complex_reflection_share(codes):
+            """Complex reflections as a proportion of all reflections, or None."""
+            ### BEGIN SOLUTION
+            simple = sum(c == "simple-reflection" for c in codes)
+            complex_ = sum(c == "complex-reflection" for c in codes)
+            if simple + complex_ == 0:
+                return None
+            return complex_ / (simple + complex_)
+            ### END SOLUTION
+
+
+        def miti_band(value, fair, good):
+            """'good', 'fair', 'below fair' or 'not computable' (value None)."""
+            ### BEGIN SOLUTION
+            if value is None:
+                return "not computable"
+            if value >= good:
+                return "good"
+            if value >= fair:
+                return "fair"
+            return "below fair"
+            ### END SOLUTION
+        ''',
+    )
+    nb.test(
+        "ps1-b-ratio-visible",
+        1,
+        """
+        # Checks reflection_question_ratio on a small example you can see.
+        example = ["simple-reflection", "open-question", "complex-reflection",
+                   "closed-question", "affirmation"]
+        got = reflection_question_ratio(example)
+        assert got == 1.0, (
+            f"This example has 2 reflections and 2 questions (the affirmation counts in "
+            f"neither), so the ratio is 1.0; your function returned {got!r}."
+        )
+        """,
+    )
+    nb.test(
+        "ps1-b-ratio-hidden",
+        2,
+        """
+        # Checks reflection_question_ratio on hidden cases: uneven counts, codes that count in
+        # neither total, and a record with no questions at all (see the rules above).
+        ### BEGIN HIDDEN TESTS
+        assert reflection_question_ratio(
+            ["simple-reflection", "complex-reflection", "complex-reflection", "open-question",
+             "closed-question", "advice", "summary"]) == 1.5
+        assert reflection_question_ratio(["simple-reflection", "affirmation"]) is None
+        assert reflection_question_ratio([]) is None
+        assert reflection_question_ratio(["open-question", "open-question"]) == 0.0
+        ### END HIDDEN TESTS
+        """,
+    )
+    nb.test(
+        "ps1-b-share-visible",
+        1,
+        """
+        # Checks complex_reflection_share on a small example you can see.
+        example = ["simple-reflection", "complex-reflection", "open-question",
+                   "simple-reflection", "complex-reflection"]
+        got = complex_reflection_share(example)
+        assert got == 0.5, (
+            f"This example has 2 complex reflections out of 4 reflections, so the share is 0.5 "
+            f"(a proportion, not a percentage); your function returned {got!r}."
+        )
+        """,
+    )
+    nb.test(
+        "ps1-b-share-hidden",
+        1,
+        """
+        # Checks complex_reflection_share on hidden cases, including a record with no
+        # reflections (see the rules above).
+        ### BEGIN HIDDEN TESTS
+        assert complex_reflection_share(["open-question", "advice"]) is None
+        assert complex_reflection_share(["complex-reflection"] * 3) == 1.0
+        assert abs(complex_reflection_share(
+            ["simple-reflection", "simple-reflection", "complex-reflection", "open-question"])
+            - 1 / 3) < 1e-9
+        ### END HIDDEN TESTS
+        """,
+    )
+    nb.test(
+        "ps1-b-band-visible",
+        1,
+        """
+        # Checks miti_band on values clearly inside each band.
+        for value, expected in [(2.5, "good"), (1.4, "fair"), (0.6, "below fair")]:
+            got = miti_band(value, 1.0, 2.0)
+            assert got == expected, (
+                f"miti_band({value}, 1.0, 2.0) should be {expected!r} (fair = 1.0, good = 2.0); "
+                f"you returned {got!r}."
+            )
+        """,
+    )
+    nb.test(
+        "ps1-b-band-hidden",
+        1,
+        """
+        # Checks miti_band on hidden edge cases: values exactly on a threshold, and None.
+        ### BEGIN HIDDEN TESTS
+        assert miti_band(1.0, 1.0, 2.0) == "fair"
+        assert miti_band(2.0, 1.0, 2.0) == "good"
+        assert miti_band(0.4, 0.4, 0.5) == "fair"
+        assert miti_band(None, 0.4, 0.5) == "not computable"
+        ### END HIDDEN TESTS
+        """,
+    )
+    nb.md(
+        """
+        Now apply your functions to Mr Haddad's session. Set the four variables below (use your
+        functions; the thresholds are in the table above).
+        """
+    )
+    nb.answer(
+        "ps1-b-session",
+        """
+        codes = [code for code, _ in SESSION]
+        ### BEGIN SOLUTION
+        session_ratio = reflection_question_ratio(codes)
+        session_share = complex_reflection_share(codes)
+        ratio_band = miti_band(session_ratio, 1.0, 2.0)
+        share_band = miti_band(session_share, 0.40, 0.50)
+        ### END SOLUTION
+        print(f"Reflection-to-question ratio: {session_ratio:.2f} ({ratio_band})")
+        print(f"Complex reflections: {session_share:.0%} ({share_band})")
+        """,
+    )
+    nb.test(
+        "ps1-b-session-test",
+        2,
+        f"""
+        # Checks the four values for Mr Haddad's session: the ratio and the share (1 point),
+        # and their bands against the MITI 4 thresholds (1 point). All-or-nothing.
+        from alliance.exercises import check_number
+
+        check_number(session_ratio, "session_ratio")
+        check_number(session_share, "session_share")
+        ### BEGIN HIDDEN TESTS
+        assert abs(session_ratio - {ratio!r}) < 1e-9
+        assert abs(session_share - {share!r}) < 1e-9
+        assert ratio_band == {ratio_band!r}
+        assert share_band == {share_band!r}
+        ### END HIDDEN TESTS
+        """,
+    )
+
+    # ---------------------------------------------------------------- Part C
+    nb.md(
+        """
+        ## Part C — Write complex reflections (6 points, graded by your instructor)
+
+        Write **one complex reflection** for each statement below. A complex reflection is a
+        statement, not a question: it keeps what the client said and adds a meaning, feeling or
+        tension they implied but did not say. Keep it tentative and short (one or two sentences).
+
+        1. Priya (34): *"My manager keeps piling work on me and I just say yes every time. Then I'm
+           up until midnight finishing it."*
+        2. Tomás (19, first year at university, far from home): *"Everyone back home thinks I'm
+           doing great here. I haven't told them I failed two modules."*
+        3. Mr Adeyemi (67): *"My daughter wants me to move in with her family. It would be easier,
+           I suppose. I've lived in this house for forty years."*
+
+        **Rubric (per statement, 2 points):**
+
+        * **2** — a statement (not a question) that keeps the client's content and adds a
+          plausible meaning, feeling or ambivalence grounded in what they said; no advice,
+          reassurance or judgement.
+        * **1** — a reflection that stays at the level of what was said (a simple reflection), or
+          adds a meaning the statement does not support, or is phrased as a question.
+        * **0** — a question that is not a reflection, advice, reassurance or minimising, or no
+          answer.
+
+        Write your three reflections in the cell below, numbered 1 to 3.
+        """
+    )
+    nb.written(
+        "ps1-c-reflections",
+        6,
+        """
+        1. Saying yes keeps the peace at work, and you're the one paying for it late at night —
+           maybe it's getting hard to keep that up.
+        2. You're carrying this on your own, partly to protect how they see you, and that's
+           adding to how heavy it feels.
+        3. Part of you can see the sense in moving, and part of you isn't ready to leave a home
+           that holds forty years of your life.
+        """,
+    )
+    return nb
