@@ -27,8 +27,14 @@ PINS: dict[str, tuple[str, dict[str, str]]] = {
     "requirejs": ("2.3.8", {"require.js": "require.js"}),
     "@jupyter-widgets/html-manager": (
         "1.0.15",
-        {"dist/embed-amd.js": "embed-amd.js", "dist/*.woff2": ".", "dist/*.woff": ".",
-         "dist/*.ttf": ".", "dist/*.eot": ".", "dist/*.svg": "."},
+        {
+            "dist/embed-amd.js": "embed-amd.js",
+            "dist/*.woff2": ".",
+            "dist/*.woff": ".",
+            "dist/*.ttf": ".",
+            "dist/*.eot": ".",
+            "dist/*.svg": ".",
+        },
     ),
     "anywidget": ("0.11.0", {"dist/index.js": "anywidget/index.js"}),
 }
@@ -70,10 +76,16 @@ def _author(meta: dict) -> str:
 
 
 def _pack(name: str, version: str, workdir: Path) -> Path:
-    out = subprocess.run(
-        ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run(
+            ["npm", "pack", f"{name}@{version}", "--silent", "--pack-destination", str(workdir)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     target = workdir / name.replace("/", "__")
     with tarfile.open(workdir / out) as tar:
         tar.extractall(target, filter="data")

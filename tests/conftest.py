@@ -40,9 +40,21 @@ def build_book(source: Path, out: Path, *extra: str) -> subprocess.CompletedProc
     """Build a book with warnings as errors, the way ``make book`` does."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     return subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(source), "--path-output", str(out),
-         "-W", "-n", "--keep-going", *extra],
-        capture_output=True, text=True, env=env, timeout=1800,
+        [
+            str(BIN / "jupyter-book"),
+            "build",
+            str(source),
+            "--path-output",
+            str(out),
+            "-W",
+            "-n",
+            "--keep-going",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1800,
     )
 
 
@@ -90,7 +102,9 @@ def book_url(built_book: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/ensure-system-deps` (make test does)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `bash scripts/ensure-system-deps` (make test does)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -108,16 +122,20 @@ def _is_local(url: str) -> bool:
 
 def open_page(browser, color_scheme: str = "light"):
     """A new page that records console errors, page errors, failed and non-local requests."""
-    context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
+    )
     page = context.new_page()
     page.console_errors = []
     page.external_requests = []
     page.failed_requests = []
     page.on(
         "console",
-        lambda msg: page.console_errors.append(f"{msg.text} @ {msg.location}")
-        if msg.type == "error"
-        else None,
+        lambda msg: (
+            page.console_errors.append(f"{msg.text} @ {msg.location}")
+            if msg.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda exc: page.console_errors.append(f"uncaught: {exc}"))
     page.on(
@@ -127,9 +145,9 @@ def open_page(browser, color_scheme: str = "light"):
     page.on("requestfailed", lambda req: page.failed_requests.append(req.url))
     page.on(
         "response",
-        lambda resp: page.failed_requests.append(f"{resp.status} {resp.url}")
-        if resp.status >= 400
-        else None,
+        lambda resp: (
+            page.failed_requests.append(f"{resp.status} {resp.url}") if resp.status >= 400 else None
+        ),
     )
     return page
 

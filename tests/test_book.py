@@ -72,7 +72,8 @@ def test_built_pages_reference_no_other_host(built_book: Path) -> None:
         ]
         # plain hyperlinks (<a href>) are fine: they are not fetched
         resources = [
-            tag for tag in re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", html)
+            tag
+            for tag in re.findall(r"<(?:script|link|img|iframe|source)\b[^>]*>", html)
             if re.search(r"""(?:src|href)=["'](?:https?:)?//""", tag)
         ]
         assert not resources, f"{page} loads from another host: {resources[:3]} {loaded[:1]}"
@@ -146,8 +147,11 @@ def test_axe_finds_no_wcag_violation(book_url, browser, page_path, scheme) -> No
 
 
 def _pages_with_widgets(built_book: Path) -> list[str]:
-    return [p for p in PAGES if "application/vnd.jupyter.widget-view+json" in
-            (built_book / p).read_text()]
+    return [
+        p
+        for p in PAGES
+        if "application/vnd.jupyter.widget-view+json" in (built_book / p).read_text()
+    ]
 
 
 @pytest.mark.browser

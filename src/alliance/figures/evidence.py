@@ -31,19 +31,43 @@ def plot_meta_analytic_effects(rows: list[dict[str, Any]] | None = None):
             if row["r"] is not None:
                 if row["ci"]:
                     lo, hi = row["ci"]
-                    ax_r.errorbar(row["r"], y, xerr=[[row["r"] - lo], [hi - row["r"]]], fmt=marker,
-                                  color=PALETTE["blue"], capsize=4, markersize=7)
+                    ax_r.errorbar(
+                        row["r"],
+                        y,
+                        xerr=[[row["r"] - lo], [hi - row["r"]]],
+                        fmt=marker,
+                        color=PALETTE["blue"],
+                        capsize=4,
+                        markersize=7,
+                    )
                 else:
-                    ax_r.plot(row["r"], y, marker, color=PALETTE["blue"], markersize=7,
-                              markerfacecolor="white")
-                ax_r.annotate(f"r = {row['r']:.2f}".replace("0.", "."), (row["r"], y),
-                              xytext=(0, 9), textcoords="offset points", ha="center", fontsize=9)
+                    ax_r.plot(
+                        row["r"],
+                        y,
+                        marker,
+                        color=PALETTE["blue"],
+                        markersize=7,
+                        markerfacecolor="white",
+                    )
+                ax_r.annotate(
+                    f"r = {row['r']:.2f}".replace("0.", "."),
+                    (row["r"], y),
+                    xytext=(0, 9),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=9,
+                )
             else:
-                ax_r.annotate("r not reported", (0.02, y), va="center", fontsize=9,
-                              style="italic")
+                ax_r.annotate("r not reported", (0.02, y), va="center", fontsize=9, style="italic")
             ax_d.barh(y, row["d"], color=PALETTE["orange"], edgecolor="#1a1a1a", height=0.55)
-            ax_d.annotate(f"{row['d_label']} = {row['d']:.2f}".replace("0.", "."), (row["d"], y),
-                          xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+            ax_d.annotate(
+                f"{row['d_label']} = {row['d']:.2f}".replace("0.", "."),
+                (row["d"], y),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+            )
         ax_r.set_yticks(ys, labels)
         ax_r.set_xlim(0, 0.55)
         ax_r.set_xlabel("Correlation with outcome (r), 95% CI where published")
