@@ -53,7 +53,7 @@
     if (!correct) {
       var hint = document.createElement("p");
       hint.className = "alliance-rq-hint";
-      hint.textContent = "Try another option, or open \u201cShow every answer\u201d below.";
+      hint.textContent = "Try another option, or open \u201cShow every answer with its explanation\u201d below.";
       feedback.appendChild(hint);
     }
   }
