@@ -1,0 +1,245 @@
+"""ps5 Repair: choosing repair strategies, metacommunication, and the three review questions."""
+
+# ruff: noqa: E501  (markdown tables in the notebook text are long lines by nature)
+
+from __future__ import annotations
+
+STRATEGIES = [
+    "give-rationale",
+    "change-task-or-goal",
+    "clarify-misunderstanding",
+    "metacommunication",
+]
+KEY = {
+    "A": "give-rationale",
+    "B": "change-task-or-goal",
+    "C": "clarify-misunderstanding",
+    "D": "metacommunication",
+}
+HINTS = {
+    "A": "what does Kofi actually say is missing: the point of the task, or a different task?",
+    "B": "Lucía understands the exercise and has tried it; what does her experience tell you?",
+    "C": "is Mr Novak objecting to what you meant, or to something you did not mean?",
+    "D": "is this about one task, or about a pattern in how the two of you are relating?",
+}
+
+
+def build():
+    from _src.nbbuild import HOW_TO_SUBMIT, Notebook
+
+    nb = Notebook("ps5", "ps5-repair")
+    nb.md(
+        f"""
+        # Problem set 5 — Repairing ruptures
+
+        *About 60 minutes. 24 points: 4 graded automatically, 20 by your instructor.*
+
+        Safran and Muran describe two families of repair. **Immediate** strategies address the
+        rupture directly at the level of the task or goal: give a rationale for the task, change
+        the task or goal, or clarify a misunderstanding. **Exploratory** repair works through
+        **metacommunication** — communication about the communication process: inviting the
+        client to look together at what is happening between you, staying non-defensive, and
+        owning your part. All clients here are invented.
+
+        {HOW_TO_SUBMIT}
+        """
+    )
+    nb.md(
+        """
+        ## Part A — Which repair fits? (4 points automatic + 4 points for your reasons)
+
+        For each scenario choose the **one** strategy that best fits what the client is telling
+        you, from `STRATEGIES`: `give-rationale`, `change-task-or-goal`,
+        `clarify-misunderstanding`, `metacommunication`.
+
+        **A.** Kofi (41), in his third session of cognitive behavioural work for low mood, has
+        not filled in his activity diary. "I didn't see the point. How is writing down what I
+        did on Tuesday going to make me feel less flat?" He says he would do it "if it actually
+        did something".
+
+        **B.** Lucía (26) has tried the breathing exercise you taught her every day for two
+        weeks. "I know how it's supposed to work. But when I sit and focus on my breathing, I
+        notice my heart even more and I panic faster." She wants to keep working on the panic.
+
+        **C.** Mr Novak (58) arrives angry: "Last week you told me I should stop visiting my
+        brother." You had said it sounded as if the visits left him drained, and asked what he
+        wanted to do about them; you had not suggested he stop.
+
+        **D.** Amara (35) has agreed with every suggestion for five sessions ("Sure, whatever you
+        think"), yet nothing agreed has happened, and today she answers in single words and
+        looks at the clock. When you ask whether the plan suits her, she says "It's fine."
+        """
+    )
+    nb.code(f"STRATEGIES = {STRATEGIES!r}")
+    nb.answer(
+        "ps5-a-choices",
+        """
+        # One strategy (a string from STRATEGIES) per scenario.
+        repair_choice = {
+            ### BEGIN SOLUTION
+            "A": "give-rationale",
+            "B": "change-task-or-goal",
+            "C": "clarify-misunderstanding",
+            "D": "metacommunication",
+            ### END SOLUTION
+        }
+        """,
+    )
+    for scenario in "ABCD":
+        nb.test(
+            f"ps5-a-test-{scenario.lower()}",
+            1,
+            f"""
+            # Checks your strategy for scenario {scenario} (1 point).
+            # If it fails, ask yourself: {HINTS[scenario]}
+            from alliance.exercises import check_labels
+
+            check_labels(repair_choice, "repair_choice", "ABCD", STRATEGIES)
+            ### BEGIN HIDDEN TESTS
+            assert repair_choice[{scenario!r}] == {KEY[scenario]!r}
+            ### END HIDDEN TESTS
+            """,
+        )
+    nb.md(
+        """
+        **Your reasons.** For each scenario, in one or two sentences, say why your strategy fits
+        better than the others — point to what the client said or did.
+
+        *Rubric (1 point per scenario):* 1 — the reason points to specific evidence in the
+        scenario and explains how the strategy addresses it; ½ — a plausible but generic reason;
+        0 — no reason, or a reason that misreads the scenario. A different strategy with a
+        well-argued reason can earn this point even if the automatic point was missed.
+        """
+    )
+    nb.written(
+        "ps5-a-reasons",
+        4,
+        """
+        * **A — give a rationale.** Kofi is not rejecting the goal or the relationship; he
+          cannot see how the task serves his goal and says he would do it "if it actually did
+          something". Explaining how tracking activity links to mood (and asking what he makes
+          of it) addresses exactly that.
+        * **B — change the task.** Lucía understands the rationale and has practised faithfully;
+          the task itself worsens her panic. Keeping the shared goal and choosing a different
+          task respects her experience.
+        * **C — clarify the misunderstanding.** Mr Novak is reacting to advice he believes I
+          gave. Acknowledging how that must have felt and clarifying what I meant (and checking
+          what he heard) repairs the specific misreading.
+        * **D — metacommunication.** The problem is a pattern of compliance and withdrawal
+          across sessions, not one task. Gently naming what I notice between us and inviting
+          her to explore it with me — while owning that I may have been pushing plans — is
+          more likely to help than another immediate fix.
+        """,
+    )
+    nb.md(
+        """
+        ## Part B — A metacommunication response (4 points)
+
+        Stay with Amara (scenario D). Write what you would say to her — three to five
+        sentences, in your own words, as you would speak them.
+
+        *Rubric (1 point each):*
+
+        1. **Names what you notice in the here and now,** tentatively and without blame (e.g.
+           the single-word answers, glancing at the clock, "it's fine").
+        2. **Invites joint inquiry** — an open, curious invitation to look at it together, not
+           an interpretation delivered from above.
+        3. **Owns your part** — acknowledges something you may have contributed (for example,
+           pushing plans), without over-apologising or taking all the blame.
+        4. **Stays non-defensive and leaves room for disagreement** — makes it safe for her to
+           voice dissatisfaction with you or the therapy.
+        """
+    )
+    nb.written(
+        "ps5-b-metacommunication",
+        4,
+        """
+        "Amara, can I pause us for a moment? I notice I've been doing a lot of the suggesting
+        these past weeks, and you've been saying 'sure' — and today it feels a bit quieter
+        between us. I may have been pushing my plans more than listening to what you want, and
+        if so I'd like to change that. I'm curious what it has been like for you in here
+        lately — even if it's something critical of me, I'd really like to hear it."
+        """,
+    )
+    questions = [
+        (
+            "ps5-c-empathy",
+            "How does empathy help build the alliance?",
+            "Names at least two routes, e.g. the client feels understood, which strengthens the bond and trust; accurate understanding helps agree goals and tasks that fit; empathy keeps the therapist attuned so strains are noticed early.",
+            "Cites the evidence correctly: in the 2018 meta-analysis (Elliott, Bohart, Watson & Murphy) empathy correlated with outcome, r = .28 across 82 samples and 6,138 clients — or another figure exactly as given in the course.",
+            "Distinguishes communicated empathy (e.g. accurate and complex reflections, validation) from merely feeling sympathy, with an example.",
+            "Mentions a limit or a risk, e.g. empathy is judged from the client's side, or reflections that miss can strain the bond.",
+            """
+            Empathy lets the client feel understood, which strengthens the bond: Rogers
+            counted empathic understanding, perceived by the client, among the conditions for
+            change. Understanding what the client wants also helps the two of you agree on
+            goals and tasks that fit them, and staying attuned lets the therapist notice early
+            when something strains. Empathy has to be communicated — through accurate and
+            complex reflections and validation, not sympathy or advice. In the 2018
+            meta-analysis by Elliott, Bohart, Watson and Murphy (82 samples, 6,138 clients),
+            empathy correlated with outcome at r = .28. What counts is the client's experience
+            of being understood, so a reflection that misses should be checked and corrected.
+            """,
+        ),
+        (
+            "ps5-c-rapport",
+            "How does rapport make sessions more effective?",
+            "Explains that rapport (warmth, genuineness, positive regard) builds the bond, so the client is more open, discloses more and engages with the work.",
+            "Links rapport to the other alliance components: a trusting relationship makes it easier to negotiate goals and tasks and to repair strains.",
+            "Gives a concrete practice example, e.g. OARS in a first session, or cultural humility.",
+            "Uses evidence accurately, e.g. positive regard g = .28 (Farber, Suzuki & Lynch 2018) or congruence r = .23 (Kolden et al. 2018), or avoids unsupported numbers.",
+            """
+            Rapport — warmth, genuineness and positive regard — builds the bond that makes a
+            client willing to say what is really going on, so sessions work on the right
+            problems and the client engages with tasks between them. A trusting relationship
+            also makes it easier to negotiate goals and tasks openly and to raise and repair
+            strains when they happen. In practice this means, for example, using open
+            questions, affirmations, reflections and summaries in a first session and
+            approaching the client's culture with humility. The 2018 meta-analyses found
+            positive regard (g = .28; Farber, Suzuki & Lynch) and congruence (r = .23; Kolden
+            et al.) related to outcome.
+            """,
+        ),
+        (
+            "ps5-c-poor-alliance",
+            "What does a poor alliance do to outcomes, and how can a therapist strengthen it?",
+            "States that a weaker alliance goes with poorer outcomes across therapies, citing correctly (e.g. Flückiger et al. 2018: r = .278 across 295 studies and more than 30,000 patients) and without claiming causation beyond the evidence.",
+            "Mentions ruptures: unrepaired ruptures predicted worse outcome (McLaughlin et al. 2014), and confrontation markers predicted dropout in the 3RS validation study.",
+            "Names at least two concrete ways to strengthen it: agree goals and tasks collaboratively, ask for feedback routinely, communicate empathy, and repair ruptures (immediate or exploratory).",
+            "Notes that repair is possible and worth it, e.g. the rupture-repair meta-analysis r = .29 (Eubanks, Muran & Safran 2018), or that both people build the alliance over time.",
+            """
+            A weaker alliance goes with poorer outcomes across therapies: in the 2018
+            meta-analysis by Flückiger, Del Re, Wampold and Horvath (295 studies, more than
+            30,000 patients) alliance and outcome correlated at r = .278. This is an
+            association, not proof of cause. Ruptures that are not repaired predicted worse
+            outcome (McLaughlin et al., 2014), and confrontation markers predicted dropout in
+            the 3RS validation study. A therapist can strengthen the alliance by agreeing goals
+            and tasks collaboratively and giving rationales, asking for feedback every session,
+            communicating empathy, and noticing and repairing ruptures — immediately or by
+            metacommunication. Repair is worth the effort: rupture repair was related to
+            outcome (r = .29; Eubanks, Muran & Safran, 2018).
+            """,
+        ),
+    ]
+    nb.md(
+        """
+        ## Part C — Three review questions (12 points)
+
+        Answer each question in a short paragraph (about 80–150 words). Use facts only as the
+        course states them, with the authors and year in plain text.
+        """
+    )
+    for i, (gid, prompt, r1, r2, r3, r4, model) in enumerate(questions, start=1):
+        nb.md(
+            f"""
+            **C{i}. {prompt}**
+
+            *Rubric (1 point each):*
+            1. {r1}
+            2. {r2}
+            3. {r3}
+            4. {r4}
+            """
+        )
+        nb.written(gid, 4, model)
+    return nb
