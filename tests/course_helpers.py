@@ -1,0 +1,84 @@
+"""Shared helpers for the instructor-tool tests: a temporary course and crafted submissions.
+
+Each helper writes real files; nothing here fakes nbgrader, kernels or the sandbox.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+FIXTURE = Path(__file__).parent / "fixtures" / "course"
+ASSIGNMENT = "demo"
+
+
+def make_course(tmp: Path) -> Path:
+    """Copy the fixture course to ``tmp`` and release it; returns the course root."""
+    shutil.copytree(FIXTURE, tmp, dirs_exist_ok=True)
+    root = tmp / "autograder"
+    run_alliance("release", ASSIGNMENT, "--course-dir", str(root))
+    return root
+
+
+def run_alliance(*args: str, check: bool = True, timeout: int = 600):
+    done = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", "course", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"alliance course {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+def source_nb(root: Path) -> dict:
+    return json.loads((root.parent / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+
+
+def release_nb(root: Path) -> dict:
+    return json.loads((root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").read_text())
+
+
+def cell(nb: dict, grade_id: str) -> dict:
+    for c in nb["cells"]:
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+            return c
+    raise KeyError(grade_id)
+
+
+def solved(root: Path) -> dict:
+    """The release notebook with the model answers pasted in (what a strong student submits)."""
+    nb = release_nb(root)
+    src = source_nb(root)
+    for gid in ("ratio", "tally", "vignette_path"):
+        text = "".join(cell(src, gid)["source"])
+        text = text.replace("    ### BEGIN SOLUTION\n", "").replace("    ### END SOLUTION", "")
+        text = text.replace("### BEGIN SOLUTION\n", "").replace("\n### END SOLUTION", "")
+        cell(nb, gid)["source"] = text
+    cell(nb, "reflection")["source"] = "I would reflect before asking."
+    return nb
+
+
+def with_code(nb: dict, grade_id: str, code: str) -> dict:
+    nb = copy.deepcopy(nb)
+    cell(nb, grade_id)["source"] = code
+    return nb
+
+
+def submit(root: Path, student: str, nb: dict | str | None) -> Path:
+    """Write a submission: a notebook dict, raw text (e.g. invalid JSON), or None (no notebook)."""
+    folder = root / "submitted" / student / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    if nb is None:
+        (folder / "notes.txt").write_text("forgot the notebook")
+        return folder
+    text = nb if isinstance(nb, str) else json.dumps(nb, indent=1)
+    (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
+    return folder
