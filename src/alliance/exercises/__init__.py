@@ -7,6 +7,12 @@ solutions and hidden tests live only in the instructor's source notebooks, never
 can import.
 """
 
-from alliance.exercises.checks import StudentInputError, check_axes, check_labels, check_number
+from alliance.exercises.checks import (
+    StudentInputError,
+    check_axes,
+    check_keys,
+    check_labels,
+    check_number,
+)
 
-__all__ = ["StudentInputError", "check_axes", "check_labels", "check_number"]
+__all__ = ["StudentInputError", "check_axes", "check_keys", "check_labels", "check_number"]

@@ -86,3 +86,16 @@ def check_axes(ax: Any, name: str = "the returned Axes") -> None:
     ]
     if missing:
         raise StudentInputError(f"The figure needs {', and '.join(missing)}.")
+
+
+def check_keys(value: Any, name: str, expected_keys: Iterable[Any]) -> None:
+    """Check that ``value`` is a dictionary holding (at least) every expected key."""
+    expected = list(expected_keys)
+    if not isinstance(value, Mapping):
+        raise StudentInputError(
+            f"`{name}` should be a dictionary with the keys "
+            f"{', '.join(repr(k) for k in expected)}, but it is a {type(value).__name__}."
+        )
+    missing = [k for k in expected if k not in value]
+    if missing:
+        raise StudentInputError(f"`{name}` has no entry for {', '.join(repr(k) for k in missing)}.")
