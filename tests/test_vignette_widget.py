@@ -1,0 +1,320 @@
+"""The vignette widget in a real static book (no kernel), driven in headless Chromium.
+
+Why a book of its own: these tests must not depend on the chapters others are writing, so the
+fixture builds a two-page book with the course's real config and vendored widget JavaScript, whose
+page shows the fixture vignettes (one carries HTML/script payloads in every text field).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import build_book, copy_book_skeleton, describe_violations, open_page, serve_folder
+
+from alliance.vignettes import encode_path, load_vignette, replay
+from alliance.vignettes.schema import OUTCOMES, RESPONSE_TYPES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "vignettes"
+BASIC = FIXTURES / "fixture-basic.yaml"
+PAYLOAD = FIXTURES / "fixture-payload.yaml"
+
+PAGE = """\
+---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# Vignette test page
+
+```{{code-cell}} ipython3
+from alliance.vignettes import VignetteWidget
+VignetteWidget({basic!r})
+```
+
+```{{code-cell}} ipython3
+VignetteWidget({payload!r}, graded=True)
+```
+"""
+
+
+def make_vignette_book(dest: Path) -> None:
+    """A tiny book (config and vendored JS copied from the course) with one widget page."""
+    copy_book_skeleton(dest)
+    (dest / "_toc.yml").write_text(
+        "format: jb-book\nroot: index\nchapters:\n  - file: play\n", encoding="utf-8"
+    )
+    (dest / "index.md").write_text("# Vignette widget tests\n\nA test book.\n", encoding="utf-8")
+    (dest / "play.md").write_text(
+        PAGE.format(basic=str(BASIC), payload=str(PAYLOAD)), encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="module")
+def vignette_page_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    source = tmp_path_factory.mktemp("vignette-book-src")
+    out = tmp_path_factory.mktemp("vignette-book-out")
+    make_vignette_book(source)
+    result = build_book(source, out)
+    if result.returncode != 0:
+        pytest.fail(f"test book failed to build:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    url, stop = serve_folder(out / "_build" / "html")
+    yield url + "play.html"
+    stop()
+
+
+@pytest.fixture(scope="module")
+def basic():
+    return load_vignette(BASIC)
+
+
+def complete_paths(vignette) -> list[list[int]]:
+    """Every path from the start to an ending (the fixture has no cycles)."""
+    paths: list[list[int]] = []
+
+    def walk(node_id: str, path: list[int]) -> None:
+        node = vignette.nodes[node_id]
+        if node.is_ending:
+            paths.append(path)
+            return
+        for i, choice in enumerate(node.choices):
+            walk(choice.next, [*path, i])
+
+    walk(vignette.start, [])
+    return paths
+
+
+def load(page, url: str):
+    page.goto(url)
+    page.wait_for_selector(".alliance-vignette .av-choice", timeout=30_000)
+    return page.locator(".alliance-vignette")
+
+
+def meters(widget) -> dict[str, int]:
+    rows = widget.locator(".av-meter-row")
+    return {
+        rows.nth(i).get_attribute("data-dim"): int(rows.nth(i).get_attribute("data-value"))
+        for i in range(rows.count())
+    }
+
+
+def shown_value(locator) -> float | None:
+    """The exact number the JavaScript computed (its String() form is the shortest round-trip)."""
+    text = locator.get_attribute("data-value")
+    return None if text == "" else float(text)
+
+
+def check_ending(widget, vignette, path: list[int]) -> None:
+    """Everything the ending shows equals what the Python engine computes for the same path."""
+    p = replay(vignette, path)
+    assert widget.locator(".av-outcome").text_content() == OUTCOMES[p.outcome]
+    assert widget.locator(".av-debrief").text_content() == vignette.nodes[p.ending].ending.debrief
+    tally = {
+        row.get_attribute("data-type"): int(row.locator("td").text_content())
+        for row in widget.locator(".av-tally tbody tr").all()
+    }
+    assert tally == dict(p.tally)
+    labels = widget.locator(".av-tally tbody th").all_text_contents()
+    assert labels == [RESPONSE_TYPES[t] for t in RESPONSE_TYPES if t in p.tally]
+    ratio = widget.locator('[data-av="ratio"]')
+    share = widget.locator('[data-av="share"]')
+    assert shown_value(ratio) == p.reflection_question_ratio  # exact float equality
+    assert shown_value(share) == p.complex_reflection_share
+    assert ratio.get_attribute("data-rating") == (p.ratings["reflection_question_ratio"] or "")
+    assert share.get_attribute("data-rating") == (p.ratings["complex_reflection_share"] or "")
+    if p.reflection_question_ratio is not None:
+        assert f"{p.reflection_question_ratio:.2f} : 1" in ratio.text_content()
+    if p.complex_reflection_share is not None:
+        assert f"{p.complex_reflection_share * 100:.0f}%" in share.text_content()
+    assert meters(widget) == p.final
+    rows = widget.locator(".av-traj-table tbody tr").all()
+    table = [[int(td) for td in row.locator("td").all_text_contents()] for row in rows]
+    assert table == [
+        [p.trajectory[d][i] for d in ("bond", "goals", "tasks")] for i in range(len(path) + 1)
+    ]
+    assert widget.locator("svg.av-trajectory polyline").count() == 3
+    assert widget.locator(".av-code-input").input_value() == encode_path(vignette, path) == p.code
+    assert widget.locator(".av-choice").count() == 0
+
+
+def test_every_path_by_mouse_matches_the_engine(page, vignette_page_url: str, basic) -> None:
+    widget = load(page, vignette_page_url).first
+    paths = complete_paths(basic)
+    assert len(paths) == 7
+    for path in paths:
+        if widget.locator(".av-restart").is_enabled():
+            widget.locator(".av-restart").click()
+        assert widget.locator(".av-code-input").input_value() == "fixture-basic:"
+        for step, choice in enumerate(path, 1):
+            node_id = replay(basic, path[: step - 1]).current
+            widget.locator(".av-choice").nth(choice).click()
+            p = replay(basic, path[:step])
+            feedback = widget.locator(".av-feedback")
+            text = basic.nodes[node_id].choices[choice].feedback
+            assert feedback.locator(".av-feedback-text").text_content() == text
+            assert meters(feedback) == p.final
+            assert page.evaluate("document.activeElement.classList.contains('av-feedback')")
+            assert widget.locator(".av-code-input").input_value() == p.code
+        check_ending(widget, basic, path)
+    assert page.console_errors == []
+
+
+def test_live_region_announces_feedback_and_the_next_line(page, vignette_page_url, basic) -> None:
+    widget = load(page, vignette_page_url).first
+    widget.locator(".av-choice").nth(0).click()
+    live = widget.locator("[aria-live='polite'].av-sr-only")
+    choice = basic.nodes["opening"].choices[0]
+    expected = f"Feedback: {choice.feedback} Mr Haddad says: {basic.nodes['heard'].client}"
+    page.wait_for_function(
+        "([el, t]) => el.textContent === t", arg=[live.element_handle(), expected]
+    )
+
+
+def test_step_back_and_restart(page, vignette_page_url: str, basic) -> None:
+    widget = load(page, vignette_page_url).first
+    assert widget.locator(".av-back").is_disabled()
+    widget.locator(".av-choice").nth(1).click()
+    widget.locator(".av-choice").nth(1).click()
+    widget.locator(".av-choice").nth(0).click()
+    assert widget.locator(".av-ending").count() == 1
+    widget.locator(".av-back").click()
+    assert widget.locator(".av-ending").count() == 0
+    assert widget.locator(".av-code-input").input_value() == "fixture-basic:2-2"
+    assert widget.locator(".av-client-line").text_content().endswith(basic.nodes["heard"].client)
+    assert meters(widget.locator(".av-feedback")) == replay(basic, [1, 1]).final
+    assert page.evaluate("document.activeElement.classList.contains('av-current')")
+    widget.locator(".av-restart").click()
+    assert widget.locator(".av-code-input").input_value() == "fixture-basic:"
+    assert widget.locator(".av-log").count() == 0
+    assert meters(widget) == basic.baseline
+    assert widget.locator(".av-choice").count() == 3
+
+
+def _tab_until(page, predicate_js: str, limit: int = 400, key: str = "Tab") -> None:
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate(predicate_js):
+            return
+    raise AssertionError(f"never reached focus state: {predicate_js}")
+
+
+FIRST = "document.querySelector('.alliance-vignette')"
+ON_CHOICE = f"(n) => {FIRST}.contains(document.activeElement) && document.activeElement.dataset.choice === String(n)"  # noqa: E501
+
+
+def _focus_choice(page, n: int) -> None:
+    _tab_until(page, f"({ON_CHOICE})({n})")
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert outline[0] != "none" and outline[1] >= 2, f"no visible focus: {outline}"
+
+
+def test_play_by_keyboard_alone(page, vignette_page_url: str, basic) -> None:
+    widget = load(page, vignette_page_url).first
+    path = [1, 1, 0]  # closed question, open question, simple reflection
+    for step, choice in enumerate(path):
+        _focus_choice(page, choice)
+        page.keyboard.press("Enter" if step % 2 == 0 else "Space")
+        assert page.evaluate("document.activeElement.classList.contains('av-feedback')")
+    check_ending(widget, basic, path)
+    assert widget.locator('[data-av="ratio"]').get_attribute("data-rating") == "below fair"
+    _tab_until(page, "document.activeElement.classList.contains('av-back')")
+    page.keyboard.press("Enter")
+    assert widget.locator(".av-code-input").input_value() == "fixture-basic:2-2"
+    assert page.evaluate("document.activeElement.classList.contains('av-current')")
+    _tab_until(page, "document.activeElement.classList.contains('av-restart')")
+    page.keyboard.press("Enter")
+    assert widget.locator(".av-code-input").input_value() == "fixture-basic:"
+
+
+def test_payload_is_shown_as_text_and_never_runs(page, vignette_page_url: str) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    widget = load(page, vignette_page_url).nth(1)
+    v = load_vignette(PAYLOAD)
+    assert widget.locator(".av-title").text_content() == v.title
+    line = widget.locator(".av-client-line").text_content()
+    assert line == f"{v.client.name}: {v.nodes['opening'].client}"
+    assert widget.locator(".av-cue").text_content() == f"Cue: {v.nodes['opening'].cue}"
+    labels = widget.locator(".av-choice").all_text_contents()
+    assert labels == [f"{i}. {c.therapist}" for i, c in enumerate(v.nodes["opening"].choices, 1)]
+    widget.locator(".av-choice").nth(0).click()
+    assert (
+        widget.locator(".av-feedback-text").text_content() == v.nodes["opening"].choices[0].feedback
+    )
+    assert widget.locator(".av-debrief").text_content() == v.nodes["end"].ending.debrief
+    widget.locator("summary").first.click()
+    page.wait_for_timeout(500)  # give any injected onerror/onload a chance to fire
+    injected = widget.locator("img, script, iframe, style, a, b, svg[onload], button[onclick]")
+    assert injected.count() == 0
+    assert dialogs == []
+    assert page.evaluate("getComputedStyle(document.body).display") != "none"
+
+
+def test_graded_mode_puts_the_code_first(page, vignette_page_url: str) -> None:
+    widgets = load(page, vignette_page_url)
+    graded = widgets.nth(1).locator(".av-code-graded")
+    assert graded.count() == 1 and widgets.nth(0).locator(".av-code-graded").count() == 0
+    assert "paste this code into the answer cell" in graded.text_content()
+    code = graded.locator("input")
+    assert code.get_attribute("readonly") is not None
+    help_id = graded.locator(".av-code-help").get_attribute("id")
+    assert code.get_attribute("aria-describedby") == help_id
+    assert graded.locator("label").get_attribute("for") == code.get_attribute("id")
+
+
+def test_no_console_errors_no_failed_or_external_requests(page, vignette_page_url: str) -> None:
+    widgets = load(page, vignette_page_url)
+    widgets.first.locator(".av-choice").nth(2).click()
+    widgets.first.locator(".av-choice").nth(0).click()
+    widgets.first.locator(".av-copy").click()
+    page.wait_for_timeout(300)
+    assert page.console_errors == []
+    assert page.external_requests == []
+    assert page.failed_requests == []
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_axe_finds_no_violation(browser, vignette_page_url: str, axe_violations, theme) -> None:
+    page = open_page(browser, color_scheme=theme)
+    try:
+        widgets = load(page, vignette_page_url)
+        page.evaluate(
+            "(t) => { document.documentElement.dataset.theme = t;"
+            " document.documentElement.dataset.mode = t; }",
+            theme,
+        )
+        basic = widgets.first
+        basic.locator(".av-choice").nth(0).click()
+        basic.locator(".av-choice").nth(0).click()  # ending: tally, ratings, trajectory
+        widgets.nth(1).locator(".av-choice").nth(1).click()
+        for summary in page.locator(".alliance-vignette summary").all():
+            summary.click()  # open every <details> so its content is checked too
+        background = basic.evaluate("el => getComputedStyle(el).backgroundColor")
+        assert background == ("rgb(255, 255, 255)" if theme == "light" else "rgb(27, 30, 35)")
+        violations = axe_violations(page)
+        assert violations == [], describe_violations(violations)
+    finally:
+        page.context.close()
+
+
+def test_choice_buttons_are_real_buttons(page, vignette_page_url: str) -> None:
+    widget = load(page, vignette_page_url).first
+    tags = widget.locator(".av-choice").evaluate_all("els => els.map(e => e.tagName + e.type)")
+    assert tags == ["BUTTONbutton"] * 3
+    group = widget.locator(".av-choices")
+    assert group.get_attribute("role") == "group"
+    assert re.fullmatch(r"av-\d+-\w+-prompt", group.get_attribute("aria-labelledby"))
