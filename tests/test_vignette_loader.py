@@ -164,6 +164,32 @@ def test_unreachable_node(tmp_path: Path) -> None:
     assert line == 26 and "node 'orphan' cannot be reached from start 'a'" in msg
 
 
+def test_unreachable_branch_is_reported_once_at_its_root(tmp_path: Path) -> None:
+    text = VALID + (
+        "  orphan:\n"
+        '    client: "Nobody leads here."\n'
+        "    choices:\n"
+        '      - {therapist: "A", type: advice, feedback: "f", next: orphan-end}\n'
+        '      - {therapist: "B", type: advice, feedback: "f", next: end}\n'
+        "  orphan-end:\n"
+        "    ending: {outcome: unresolved, debrief: d}\n"
+    )
+    line, msg = only(text, tmp_path)
+    assert line == 26
+    assert msg == (
+        "node 'orphan' cannot be reached from start 'a' "
+        "(nor can 'orphan-end', reached only through it)"
+    )
+
+
+def test_dangling_next_is_not_also_blamed_for_no_ending(tmp_path: Path) -> None:
+    text = VALID.replace("next: end\n", "next: nowhere\n")  # both choices of 'a'
+    found = problems(text, tmp_path)
+    assert [line for line, _ in found] == [17, 21, 22]
+    assert "names no node" in found[0][1] and "names no node" in found[1][1]
+    assert "node 'end' cannot be reached" in found[2][1]
+
+
 def test_node_from_which_no_ending_can_be_reached(tmp_path: Path) -> None:
     text = VALID.replace("next: end\n", "next: loop\n", 1) + (
         "  loop:\n"

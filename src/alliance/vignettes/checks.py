@@ -58,14 +58,15 @@ def check_graph(
                 if target in graph and target not in reached:
                     reached.add(target)
                     queue.append(target)
-        for node_id, node in graph.items():
-            if node_id not in reached:
-                problems.append(
-                    (node.line, f"node '{node_id}' cannot be reached from start '{start[0]}'")
-                )
+        problems.extend(_unreachable(graph, reached, start[0]))
 
     # Backwards from the endings (and from malformed nodes, to avoid cascades).
-    can_end = {nid for nid, n in graph.items() if n.is_ending or not n.parsed}
+    # A node with a dangling `next` is already reported: do not blame it twice.
+    can_end = {
+        nid
+        for nid, n in graph.items()
+        if n.is_ending or not n.parsed or any(t not in graph for t, _ in n.nexts)
+    }
     changed = True
     while changed:
         changed = False
@@ -83,4 +84,37 @@ def check_graph(
                         "(every path from it loops or stops)",
                     )
                 )
+    return problems
+
+
+def _unreachable(
+    graph: dict[str, GraphNode], reached: set[str], start: str
+) -> list[tuple[int, str]]:
+    """One problem per unreachable 'root', listing the nodes only it leads to (no cascade)."""
+    lost = [nid for nid in graph if nid not in reached]
+    has_lost_parent = {t for nid in lost for t, _ in graph[nid].nexts if t in graph}
+    covered: set[str] = set()
+    problems: list[tuple[int, str]] = []
+    roots = [nid for nid in lost if nid not in has_lost_parent]
+    # Unreachable cycles have no root: take their first node in file order.
+    for candidate in [*roots, *lost]:
+        if candidate in covered:
+            continue
+        below: list[str] = []
+        stack = [candidate]
+        covered.add(candidate)
+        while stack:
+            for target, _ in graph[stack.pop()].nexts:
+                if target in graph and target not in reached and target not in covered:
+                    covered.add(target)
+                    below.append(target)
+                    stack.append(target)
+        extra = f" (nor can {', '.join(repr(b) for b in below)}, reached only through it)"
+        problems.append(
+            (
+                graph[candidate].line,
+                f"node '{candidate}' cannot be reached from start '{start}'"
+                + (extra if below else ""),
+            )
+        )
     return problems

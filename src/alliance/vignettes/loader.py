@@ -392,7 +392,7 @@ def parse_text(text: str, path: Path, expected_id: str | None = None) -> Parsed:
     return parsed
 
 
-_CACHE: dict[Path, tuple[int, int, Parsed]] = {}
+_CACHE: dict[tuple[Path, str, str], tuple[int, int, Parsed]] = {}
 
 
 def parse_file(path: str | Path) -> Parsed:
@@ -405,7 +405,7 @@ def parse_file(path: str | Path) -> Parsed:
         return Parsed(path, None, [Problem(_label(path), 1, f"cannot read file: {exc.strerror}")])
     except UnicodeDecodeError as exc:
         return Parsed(path, None, [Problem(_label(path), 1, f"not UTF-8 text: {exc.reason}")])
-    key = path.resolve()
+    key = (path.resolve(), str(path), os.getcwd())  # messages name the path as given
     cached = _CACHE.get(key)
     if cached and cached[:2] == (stat.st_mtime_ns, stat.st_size):
         return cached[2]

@@ -1,0 +1,39 @@
+"""The back-matter page "How to write a vignette" documents the whole vignette vocabulary."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alliance.vignettes import schema
+
+PAGE = Path(__file__).resolve().parents[1] / "backmatter" / "writing-vignettes.md"
+
+
+def test_page_lists_every_field_type_theme_and_outcome() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    table_keys = set(re.findall(r"^\| `([a-z-]+)` \|", text, flags=re.M))
+    for group in (
+        schema.TOP_KEYS,
+        schema.NODE_KEYS,
+        schema.CHOICE_KEYS,
+        schema.RESPONSE_TYPES,
+        schema.OUTCOMES,
+    ):
+        missing = set(group) - table_keys
+        assert not missing, f"not documented in {PAGE.name}: {sorted(missing)}"
+    for label in schema.OUTCOMES.values():
+        assert f"| {label} |" in text
+    for theme in schema.THEMES:
+        assert f"`{theme}`" in text
+    for key in (*schema.ENDING_KEYS, *schema.CLIENT_KEYS, *schema.DIMENSIONS, *schema.RUPTURES):
+        assert f"`{key}`" in text
+
+
+def test_page_example_is_a_valid_vignette() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    included = re.search(r"```\{literalinclude\} (\S+)", text)
+    assert included, "the page should include the example file"
+    from alliance.vignettes.loader import parse_file
+
+    assert parse_file(PAGE.parent / included.group(1)).problems == []
