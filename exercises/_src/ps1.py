@@ -112,9 +112,10 @@ def build() -> Notebook:
     nb.answer(
         "ps1-a-labels",
         """
-        # Fill in one label (a string from LABELS) for each response number.
+        # A dictionary from response number (1-8) to its label, a string from LABELS:
+        # response_types = {1: "...", 2: "...", ..., 8: "..."}
+        ### BEGIN SOLUTION
         response_types = {
-            ### BEGIN SOLUTION
             1: "simple-reflection",
             2: "complex-reflection",
             3: "open-question",
@@ -123,8 +124,8 @@ def build() -> Notebook:
             6: "advice",
             7: "reassurance",
             8: "minimising",
-            ### END SOLUTION
         }
+        ### END SOLUTION
         """,
     )
     key = {

@@ -246,16 +246,18 @@ def build():
     nb.answer(
         "ps4-b-markers",
         """
+        # A dictionary from statement number (1-6) to "withdrawal" or "confrontation":
+        # marker_types = {1: "...", 2: "...", ..., 6: "..."}
+        ### BEGIN SOLUTION
         marker_types = {
-            ### BEGIN SOLUTION
             1: "withdrawal",
             2: "confrontation",
             3: "withdrawal",
             4: "confrontation",
             5: "withdrawal",
             6: "confrontation",
-            ### END SOLUTION
         }
+        ### END SOLUTION
         """,
     )
     for i, (a, b) in enumerate([(1, 2), (3, 4), (5, 6)], start=1):

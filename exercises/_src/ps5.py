@@ -74,15 +74,16 @@ def build():
     nb.answer(
         "ps5-a-choices",
         """
-        # One strategy (a string from STRATEGIES) per scenario.
+        # A dictionary from scenario letter to a strategy, a string from STRATEGIES:
+        # repair_choice = {"A": "...", "B": "...", "C": "...", "D": "..."}
+        ### BEGIN SOLUTION
         repair_choice = {
-            ### BEGIN SOLUTION
             "A": "give-rationale",
             "B": "change-task-or-goal",
             "C": "clarify-misunderstanding",
             "D": "metacommunication",
-            ### END SOLUTION
         }
+        ### END SOLUTION
         """,
     )
     for scenario in "ABCD":

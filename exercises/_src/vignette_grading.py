@@ -45,8 +45,8 @@ def add_vignette_part(
 
         The code is replayed at grading, 1 point each, for: (1) a valid code for this vignette;
         (2) a path that reaches an ending; (3) an ending where the alliance held or was mended
-        ({good_text}); (4) the best ending, `{best}`; (5) a trajectory in which none of bond,
-        goals and tasks ends below where it started.
+        ({good_text}); (4) the best ending, `{best}`; (5) a path that reaches an ending with none of
+        bond, goals and tasks below where it started.
         """
     )
     nb.code(
@@ -59,7 +59,8 @@ def add_vignette_part(
     nb.answer(
         f"{prefix}-path-code",
         f"""
-        # Paste your path code between the quotes.
+        # Set PATH_CODE to the path code the widget shows, as a string:
+        # PATH_CODE = "{vignette_id}:..."
         ### BEGIN SOLUTION
         PATH_CODE = "{solution}"
         ### END SOLUTION
@@ -143,6 +144,7 @@ def add_vignette_part(
         # Checks the alliance trajectory: bond, goals and tasks each end at or above where they
         # started.
         play = replay_code(PATH_CODE)
+        assert play.outcome is not None, "Reach an ending first: the trajectory is judged there."
         below = [dim for dim, values in play.trajectory.items() if values[-1] < values[0]]
         assert not below, (
             f"By the end of your path {', '.join(below)} ended below its starting level. An "

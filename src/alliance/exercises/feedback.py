@@ -7,9 +7,11 @@ This preprocessor runs before ``ClearHiddenTests`` in ``GenerateFeedback.preproc
 replaces all outputs of every cell that holds hidden tests:
 
 * a passing cell keeps no output;
-* a failing cell gets one error output with a generic message, except when the error is a
-  :class:`~alliance.exercises.checks.StudentInputError` (raised by the visible format checks),
-  whose message is kept without its traceback, because it describes only the shape of the answer.
+* a failing cell gets one error output with a generic message, except for errors that describe
+  only the student's own answer: :class:`~alliance.exercises.checks.StudentInputError` (raised by
+  the visible format checks), ``NameError`` (a variable or function the student has not defined)
+  and ``NotImplementedError`` (an answer not yet written). Those keep their one-line message,
+  never their traceback (IPython's traceback prints neighbouring source lines).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
-from traitlets import Unicode
+from traitlets import List, Unicode
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 
@@ -33,9 +35,10 @@ class HideHiddenTestOutput(Preprocessor):
         help="What a student sees when a hidden test fails.",
     ).tag(config=True)
 
-    kept_errors = Unicode(
-        "StudentInputError",
-        help="Name of the exception whose message may be shown from a cell with hidden tests.",
+    kept_errors = List(
+        Unicode(),
+        default_value=["StudentInputError", "NameError", "NotImplementedError"],
+        help="Exceptions whose one-line message may be shown from a cell with hidden tests.",
     ).tag(config=True)
 
     enabled = True
@@ -49,8 +52,10 @@ class HideHiddenTestOutput(Preprocessor):
         outputs = []
         if errors:
             err = errors[0]
-            if err.get("ename") == self.kept_errors:
+            if err.get("ename") in self.kept_errors:
                 ename, evalue = err["ename"], err.get("evalue", "")
+                if ename == "NotImplementedError" and not evalue:
+                    evalue = "an answer this cell uses is not written yet"
             else:
                 ename, evalue = "HiddenTestFailed", self.message
             outputs.append(
