@@ -118,7 +118,7 @@ def plot_subscale_profile(
 
 
 def _draw_events(ax, values: Sequence[float], events: Sequence[RuptureEvent]) -> None:
-    for event in events:
+    for i, event in enumerate(events):
         colour = PALETTE["green"] if event.repaired else PALETTE["vermillion"]
         ax.annotate(
             "",
@@ -139,7 +139,7 @@ def _draw_events(ax, values: Sequence[float], events: Sequence[RuptureEvent]) ->
         ax.annotate(
             label,
             (event.low_session, event.low_score),
-            xytext=(0, -18),
+            xytext=(0, -18 - 12 * (i % 2)),  # stagger labels so neighbouring events stay legible
             textcoords="offset points",
             ha="center",
             fontsize=8.5,
