@@ -70,6 +70,15 @@ def test_check_with_no_files_checks_the_library(monkeypatch, tmp_path: Path, cap
     assert "broken.yaml:3: theme" in capsys.readouterr().out
 
 
+def test_check_a_folder_checks_its_yaml_files(capsys) -> None:
+    assert main(["vignette", "check", str(FIXTURES)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(": ok:")[0].rsplit("/", 1)[-1] for line in out] == [
+        "fixture-basic.yaml",
+        "fixture-payload.yaml",
+    ]
+
+
 def test_check_missing_file(tmp_path: Path, capsys) -> None:
     assert main(["vignette", "check", str(tmp_path / "nope.yaml")]) == 1
     assert "nope.yaml:1: cannot read file" in capsys.readouterr().out

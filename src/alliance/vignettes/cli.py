@@ -43,7 +43,12 @@ def summary(v: Vignette, label: str) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    paths = [Path(p) for p in args.files] if args.files else loader.library_files()
+    paths: list[Path] = []
+    for name in args.files:  # a folder stands for the YAML files in it
+        path = Path(name)
+        paths.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
+    if not args.files:
+        paths = loader.library_files()
     if not paths:
         print(f"no vignette files in {loader.library_dir()}")
         return 0
@@ -115,7 +120,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="validate vignette files (all shipped vignettes when none is named)",
         description="Validate vignette YAML files and print every problem as path:line: message.",
     )
-    check.add_argument("files", nargs="*", help="vignette YAML files (default: the library)")
+    check.add_argument(
+        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
+    )
     check.set_defaults(func=run_check)
     show = sub.add_parser("show", help="print a readable outline of a vignette")
     show.add_argument("vignette", help="a shipped vignette id or a path to a YAML file")
