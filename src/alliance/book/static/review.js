@@ -46,8 +46,12 @@
     var verdict = document.createElement("strong");
     verdict.textContent = correct ? "Correct." : "Not quite.";
     var label = question.querySelector('label[for="' + chosen.id + '"]');
-    result.append(icon, " ", verdict, " You chose: \u201c" + (label ? label.textContent.trim() : "") + "\u201d.");
+    result.append(icon, " ", verdict);
     feedback.appendChild(result);
+    var yours = document.createElement("p");
+    yours.className = "alliance-rq-yours";
+    yours.textContent = "Your answer: " + (label ? label.textContent.trim() : "");
+    feedback.appendChild(yours);
     var explanation = answer.querySelector(".alliance-rq-explanation");
     if (explanation) { feedback.appendChild(copyWithoutIds(explanation)); }
     if (!correct) {
