@@ -63,9 +63,26 @@ RC: dict[str, Any] = {
 }
 
 
+_backend_loaded = False
+
+
+def _load_backend_outside_context() -> None:
+    """Load the plotting backend before the first ``rc_context`` is entered.
+
+    Why: Jupyter's inline backend switches interactive mode on when it loads. If that first happens
+    inside ``rc_context``, leaving the context switches interactive mode off again and every later
+    figure in the notebook is silently not shown (seen when a chapter drew a second figure).
+    """
+    global _backend_loaded
+    if not _backend_loaded:
+        plt.switch_backend(mpl.get_backend())
+        _backend_loaded = True
+
+
 @contextmanager
 def course_style() -> Iterator[None]:
     """Apply the course style inside a ``with`` block, leaving global settings untouched."""
+    _load_backend_outside_context()
     with mpl.rc_context(RC):
         yield
 

@@ -9,17 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
-import matplotlib.pyplot as plt
-
 from alliance.figures import PALETTE, course_style, new_figure
 from alliance.measures.ruptures import CRITERIA, RuptureEvent, detect_ruptures, series_sd
-
-# Load the backend now, outside any ``rc_context``. Jupyter's inline backend switches interactive
-# mode on when it loads; if that first happens inside ``course_style()``, the context restores
-# interactive mode to off on exit and every later figure in the notebook is silently not shown
-# (seen when a chapter draws a second figure).
-plt.switch_backend(matplotlib.get_backend())
 
 
 def plot_series_with_cutoff(
