@@ -161,7 +161,7 @@ def test_a_widget_renders_and_responds_to_a_click_without_a_kernel(built_book, b
     page = open_page(browser)
     try:
         page.goto(book_url + pages[0], wait_until="networkidle")
-        widget = page.locator(".jupyter-widgets").first
+        widget = page.locator(".widget-subarea").first
         widget.wait_for(state="visible", timeout=15000)
         button = widget.locator("button:visible").first
         button.wait_for(timeout=15000)
