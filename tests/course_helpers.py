@@ -82,3 +82,31 @@ def submit(root: Path, student: str, nb: dict | str | None) -> Path:
     text = nb if isinstance(nb, str) else json.dumps(nb, indent=1)
     (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
     return folder
+
+
+def valid_codes(vignette_id: str = "goals-different-agendas") -> list[str]:
+    """Two different complete paths through a vignette, computed from the current library."""
+    from alliance.vignettes import load_vignette, replay
+
+    v = load_vignette(vignette_id)
+    codes = []
+    for pick in (lambda n: 0, lambda n: n % 2):
+        choices: list[int] = []
+        play = replay(v, choices)
+        while not play.finished:
+            trial = choices + [pick(len(choices))]
+            try:
+                play = replay(v, trial)
+            except ValueError:
+                trial = choices + [0]
+                play = replay(v, trial)
+            choices = trial
+        codes.append(play.code)
+    return codes
+
+
+def scores_of(root: Path) -> dict[str, float]:
+    from alliance.course.config import load_course
+    from alliance.course.gradebook import class_scores
+
+    return {s: v.score for s, v in class_scores(load_course(root), ASSIGNMENT).items()}

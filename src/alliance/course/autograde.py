@@ -375,8 +375,19 @@ def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.
             },
         },
     }
-    (reports / "autograde.json").write_text(json.dumps(summary, indent=2, sort_keys=True))
     print_summary(summary, out)
+    # Keep the results of students not graded in this run (e.g. after --student).
+    path = reports / "autograde.json"
+    if path.is_file():
+        try:
+            previous = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            previous = {}
+        if previous.get("assignment") == assignment:
+            kept = {s: r for s, r in previous.get("students", {}).items() if s not in results}
+            summary["students"] = dict(sorted({**kept, **summary["students"]}.items()))
+    path.write_text(json.dumps(summary, indent=2, sort_keys=True))
+    summary["this_run"] = list(students)
     return summary
 
 

@@ -63,7 +63,8 @@ def cmd_autograde(args) -> int:
         progress=not args.quiet,
     )
     summary = autograde(course, args.assignment, opts)
-    return 1 if any(r["status"] == "error" for r in summary["students"].values()) else 0
+    now = [summary["students"][s] for s in summary["this_run"]]
+    return 1 if any(r["status"] == "error" for r in now) else 0
 
 
 def cmd_feedback(args) -> int:
@@ -78,7 +79,13 @@ def cmd_export(args) -> int:
     from alliance.course.export import export
 
     course = load_course(args.course_dir)
-    export(course, _assignments(course, args), args.format, args.output, args.roster)
+    ids = {}
+    for item in args.canvas_id or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise CourseError(f"--canvas-id {item!r}: expected ASSIGNMENT=ID, e.g. ps1=123456")
+        ids[name] = value
+    export(course, _assignments(course, args), args.format, args.output, args.roster, ids)
     return 0
 
 
@@ -207,6 +214,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--all", action="store_true", help="every assignment")
     p.add_argument("--format", choices=["nbgrader", "canvas"], default="nbgrader")
     p.add_argument("--roster", metavar="CSV", help="roster CSV (needed for --format canvas)")
+    p.add_argument(
+        "--canvas-id",
+        action="append",
+        metavar="ASSIGNMENT=ID",
+        help="Canvas assignment id, for the column header 'ps1 (123456)' (repeatable)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="CSV file (default: stdout)")
     _course_arg(p)
     p.set_defaults(func=cmd_export)

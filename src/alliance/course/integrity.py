@@ -79,5 +79,6 @@ def check_submission(folder: Path, notebooks: list[str], cells: list[CellInfo]) 
                 issues.append(f"{nb_name}: {kind} '{info.name}' was deleted (restored for grading)")
             elif _norm(by_id[info.name]) != _norm(info.source):
                 issues.append(f"{nb_name}: {kind} '{info.name}' was edited (restored for grading)")
-    gradable = len(missing) + len(invalid) < len(notebooks)
+    # nbgrader is still run on invalid JSON so its gradebook row (0 points) matches plain nbgrader.
+    gradable = len(missing) < len(notebooks)
     return {"missing": missing, "invalid": invalid, "issues": issues, "gradable": gradable}
