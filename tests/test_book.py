@@ -173,3 +173,24 @@ def test_a_widget_renders_and_responds_to_a_click_without_a_kernel(built_book, b
         assert not page.external_requests, page.external_requests
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("chapter", sorted((ROOT / "chapters").glob("*.md")), ids=lambda p: p.stem)
+def test_every_figure_a_chapter_draws_is_on_its_page(built_book: Path, chapter: Path) -> None:
+    """Each figure cell (one that declares alt text) yields an image with that alt text.
+
+    Guards against figures silently dropped from the page, e.g. by a backend switched inside an
+    ``rc_context`` or by ``matplotlib.use("Agg")`` in a chapter.
+    """
+    source = chapter.read_text()
+    declared = re.findall(r"^\s+alt:\s*[\"']?(.{20})", source, re.M)
+    html = (built_book / f"chapters/{chapter.stem}.html").read_text()
+    alts = [
+        a.replace("&quot;", '"').replace("&#8217;", "'")
+        for a in re.findall(r'<img [^>]*alt="([^"]*)"', html)
+    ]
+    for start in declared:
+        start = start.replace("'", "").replace('"', "")[:12]
+        assert any(start in alt.replace("'", "").replace('"', "") for alt in alts), (
+            f"{chapter.name}: the figure whose alt text starts {start!r} is missing from the page"
+        )
