@@ -34,11 +34,22 @@ def _meta(cell) -> dict:
 def rebuilt(tmp_path_factory) -> Path:
     """The generator's output in a temporary folder."""
     out = tmp_path_factory.mktemp("exercises-rebuilt")
-    spec = importlib.util.spec_from_file_location("exercises_build", EXERCISES / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.build(out=out)
+    _load("build").build(out=out)
     return out
+
+
+def _load(name: str):
+    """Import a module of the exercises generator without leaving __pycache__ in exercises/."""
+    old_flag, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    sys.path.insert(0, str(EXERCISES))
+    try:
+        spec = importlib.util.spec_from_file_location(f"exercises_{name}", EXERCISES / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(EXERCISES))
+        sys.dont_write_bytecode = old_flag
 
 
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
@@ -114,11 +125,7 @@ def test_ps3_expected_values_agree_with_course_scorer():
     """ps3's hidden expectations come from the generator's scorer; the course's must agree."""
     from alliance.measures import score_responses
 
-    sys.path.insert(0, str(EXERCISES))
-    try:
-        from _src import ps3
-    finally:
-        sys.path.remove(str(EXERCISES))
+    ps3 = _load("source_ps3")
     for client, session, values in ps3.CASELOAD:
         responses = dict(zip(ps3.ITEM_IDS, values, strict=True))
         mine = ps3.reference_score(responses)
@@ -126,3 +133,9 @@ def test_ps3_expected_values_agree_with_course_scorer():
         assert mine["total"] == theirs.total, (client, session)
         for sub in ("bond", "goals", "tasks"):
             assert mine[sub] == theirs.subscales[sub], (client, session, sub)
+
+
+def test_exercises_folder_holds_only_assignments():
+    """nbgrader's formgrader lists every (non-hidden) folder in exercises/ as an assignment."""
+    folders = sorted(p.name for p in EXERCISES.iterdir() if p.is_dir() and p.name[0] != ".")
+    assert folders == ASSIGNMENTS

@@ -86,7 +86,7 @@ def write_data(folder: Path) -> None:
 
 
 def build():
-    from _src.nbbuild import HOW_TO_SUBMIT, Notebook
+    from notebook_builder import HOW_TO_SUBMIT, Notebook
 
     q = _questionnaire()
     rev = [i["id"] for i in q["items"] if i["reverse"]]

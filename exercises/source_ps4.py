@@ -64,8 +64,8 @@ def expected(scores, k, window=3):
 
 
 def build():
-    from _src.nbbuild import HOW_TO_SUBMIT, Notebook
-    from _src.vignette_grading import add_vignette_part
+    from notebook_builder import HOW_TO_SUBMIT, Notebook
+    from vignette_grading import add_vignette_part
 
     results = {
         name: {"1 SD": expected(s, 1.0), "2 SD": expected(s, 2.0)} for name, s in SERIES.items()

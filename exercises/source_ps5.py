@@ -25,7 +25,7 @@ HINTS = {
 
 
 def build():
-    from _src.nbbuild import HOW_TO_SUBMIT, Notebook
+    from notebook_builder import HOW_TO_SUBMIT, Notebook
 
     nb = Notebook("ps5", "ps5-repair")
     nb.md(

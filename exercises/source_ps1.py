@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from _src.nbbuild import HOW_TO_SUBMIT, Notebook
+from notebook_builder import HOW_TO_SUBMIT, Notebook
 
 LABELS = [
     "simple-reflection",

@@ -6,8 +6,8 @@ VIGNETTE = "goals-different-agendas"
 
 
 def build():
-    from _src.nbbuild import HOW_TO_SUBMIT, Notebook
-    from _src.vignette_grading import add_vignette_part
+    from notebook_builder import HOW_TO_SUBMIT, Notebook
+    from vignette_grading import add_vignette_part
 
     nb = Notebook("ps2", "ps2-rapport-goals-tasks")
     nb.md(

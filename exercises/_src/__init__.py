@@ -1,1 +1,0 @@
-"""Readable Python sources of the nbgrader assignments; ``exercises/build.py`` writes the .ipynb."""
