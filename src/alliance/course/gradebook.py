@@ -87,7 +87,8 @@ def assignment_notebooks(course: Course, assignment: str) -> list[str]:
             return sorted(nb.name for nb in gb.find_assignment(assignment).notebooks)
         except MissingEntry:
             raise CourseError(
-                f"assignment '{assignment}' is not in the gradebook: release it first"
+                f"assignment '{assignment}' is not in the gradebook {course.db_url}: "
+                f"run 'alliance course release {assignment}' first"
             ) from None
 
 
