@@ -21,10 +21,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The execution cache is keyed on each chapter's code only, so a change to the package (a figure
+# function, the widget's JS) would not re-run the chapters: drop the cache when src/ changed.
+STAMP := $(BUILD)/_build/.src-stamp
+
 book: $(VENV)/.installed
+	@if [ -d $(BUILD)/_build ] && { [ ! -f $(STAMP) ] || [ -n "$$(find src -newer $(STAMP) -type f | head -1)" ]; }; then \
+		echo "src/ changed since the last build: re-executing every chapter"; \
+		rm -rf $(BUILD)/_build/.jupyter_cache $(BUILD)/_build/.doctrees $(BUILD)/_build/jupyter_execute; fi
 	$(BIN)/jupyter-book build . --path-output $(BUILD) -W -n --keep-going
+	@touch $(STAMP)
 	@echo
-	@echo "The book is at $(CURDIR)/$(BUILD)/_build/html/index.html"
+	@echo "The book is at $(abspath $(BUILD))/_build/html/index.html"
 	@echo "Serve it with:  make serve   (http://$(HOST):$(PORT)/)"
 
 serve:
