@@ -95,6 +95,11 @@ class Notebook:
         locked: bool = False,
         points: float | None = None,
     ) -> None:
+        if cell.source[:1].isspace():
+            raise ValueError(
+                f"{self.name}: cell {grade_id} starts with indentation; an interpolated "
+                "multi-line value probably broke the dedent"
+            )
         if not GRADE_ID.match(grade_id):
             raise ValueError(f"{self.name}: bad grade_id {grade_id!r}")
         if grade_id in self._ids:

@@ -59,7 +59,7 @@ def build() -> Notebook:
 
     nb = Notebook("ps1", "ps1-empathic-responding")
     nb.md(
-        f"""
+        """
         # Problem set 1 — Empathic responding
 
         *About 45 minutes. 19 points: 13 graded automatically, 6 by your instructor.*
@@ -69,10 +69,9 @@ def build() -> Notebook:
         published thresholds, and (C) write complex reflections of your own.
 
         All clients and sessions here are invented for teaching.
-
-        {HOW_TO_SUBMIT}
         """
     )
+    nb.md(HOW_TO_SUBMIT)
 
     # ---------------------------------------------------------------- Part A
     nb.md(

@@ -11,7 +11,7 @@ def build():
 
     nb = Notebook("ps2", "ps2-rapport-goals-tasks")
     nb.md(
-        f"""
+        """
         # Problem set 2 — Rapport, goals and tasks
 
         *About 40 minutes. 9 points: 5 graded automatically, 4 by your instructor.*
@@ -20,10 +20,9 @@ def build():
         **tasks**, and the **bond** between client and therapist. In this problem set you play a
         role-play vignette in which client and therapist arrive wanting different things, and
         then look back at one of your choices. The client is fictional.
-
-        {HOW_TO_SUBMIT}
         """
     )
+    nb.md(HOW_TO_SUBMIT)
     add_vignette_part(
         nb,
         "ps2",

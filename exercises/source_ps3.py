@@ -106,7 +106,7 @@ def build():
 
     nb = Notebook("ps3", "ps3-measuring-the-alliance")
     nb.md(
-        f"""
+        """
         # Problem set 3 — Measuring the alliance
 
         *About 50 minutes. 18 points: 16 graded automatically, 2 by your instructor.*
@@ -118,10 +118,9 @@ def build():
         Alliance Check (IAC)**: nine invented items, three each for Bordin's (1979) bond, goals
         and tasks, answered from 1 (*not at all*) to 5 (*completely*). It is invented for
         teaching: it has no norms, no reliability data and no validated cut-off.
-
-        {HOW_TO_SUBMIT}
         """
     )
+    nb.md(HOW_TO_SUBMIT)
     nb.code(
         """
         from importlib import resources

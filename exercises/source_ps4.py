@@ -72,11 +72,11 @@ def build():
     }
     hidden = [(s, k, expected(s, k)) for s, k in HIDDEN_CASES]
     series_src = ",\n".join(f"    {name!r}: {values!r}" for name, values in SERIES.items())
-    markers_text = "\n".join(f"{i}. {text}" for i, (text, _) in MARKERS.items())
+    markers_text = "\n        ".join(f"{i}. {text}" for i, (text, _) in MARKERS.items())
 
     nb = Notebook("ps4", "ps4-ruptures")
     nb.md(
-        f"""
+        """
         # Problem set 4 — Ruptures
 
         *About 60 minutes. 16 points, all graded automatically.*
@@ -86,10 +86,9 @@ def build():
         in session-by-session ratings, (B) tell withdrawal from confrontation markers, and
         (C) work through a confrontation rupture in a graded vignette. All clients and data are
         invented.
-
-        {HOW_TO_SUBMIT}
         """
     )
+    nb.md(HOW_TO_SUBMIT)
     nb.md(
         """
         ## Part A — Rupture-repair sequences in session-by-session data (8 points)
@@ -228,9 +227,10 @@ def build():
             """,
         )
     nb.md(
-        """
-        Compare the two criteria for the three clients: the 1 SD rule flags more drops than the
-        2 SD rule. Neither is *the* truth; that is why reporting both is recommended.
+        f"""
+        Compare the two criteria for the three clients: the 1 SD rule never flags fewer drops than the
+        2 SD rule, and here it flags more. Neither is *the* truth; that is why reporting both is
+        recommended.
 
         ## Part B — Withdrawal or confrontation? (3 points)
 
@@ -240,8 +240,8 @@ def build():
         hostility, criticism). Label each client statement `"withdrawal"` or
         `"confrontation"`.
 
+        {markers_text}
         """
-        + markers_text
     )
     nb.answer(
         "ps4-b-markers",

@@ -29,7 +29,7 @@ def build():
 
     nb = Notebook("ps5", "ps5-repair")
     nb.md(
-        f"""
+        """
         # Problem set 5 — Repairing ruptures
 
         *About 60 minutes. 24 points: 4 graded automatically, 20 by your instructor.*
@@ -40,10 +40,9 @@ def build():
         **metacommunication** — communication about the communication process: inviting the
         client to look together at what is happening between you, staying non-defensive, and
         owning your part. All clients here are invented.
-
-        {HOW_TO_SUBMIT}
         """
     )
+    nb.md(HOW_TO_SUBMIT)
     nb.md(
         """
         ## Part A — Which repair fits? (4 points automatic + 4 points for your reasons)

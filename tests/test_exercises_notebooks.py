@@ -109,7 +109,9 @@ def test_header_points_and_how_to_submit(ps):
     """The header's point counts match the cells, and 'How to submit' is at the top."""
     nb = nbformat.read(_notebook(ps), as_version=4)
     head = nb.cells[0].source
-    assert "**How to submit**" in head and "Validate" in head
+    assert head.startswith("# Problem set")
+    how = nb.cells[1].source
+    assert how.startswith("> **How to submit**") and "Validate" in how
     graded = [(_meta(c), c.cell_type) for c in nb.cells if _meta(c).get("grade")]
     total = sum(m["points"] for m, _ in graded)
     auto = sum(m["points"] for m, kind in graded if kind == "code")
