@@ -273,10 +273,17 @@ def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.
         progress.update(s, "error")
         w.student = None
 
+    restarts = [0]
+
     def replace(w: Worker) -> None:
         assert w.proc.stdout is not None
         sel.unregister(w.proc.stdout)
         w.kill()
+        restarts[0] += 1
+        if not w.ready and restarts[0] > 2 * jobs:
+            log = reports / "logs" / f"worker-{workers.index(w)}.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.is_file() else ""
+            raise CourseError(f"the grading processes keep failing to start; see {log}:\n{tail}")
         workers[workers.index(w)] = spawn(workers.index(w))
 
     try:

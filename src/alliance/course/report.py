@@ -86,8 +86,14 @@ def vignette_choices(codes_by_student: dict[str, list[str]]) -> dict[str, dict]:
 def _fig_scores(scores: list[float], max_score: float, path: Path) -> str:
     fig, ax = new_figure(figsize=(7, 3.6))
     with course_style():
-        bins = max(1, min(20, int(max_score) + 1))
-        ax.hist(scores, bins=bins, range=(0, max_score), color=PALETTE["blue"], edgecolor="white")
+        if max_score <= 30 and all(float(x).is_integer() for x in scores):
+            # one bar per whole point, centred on it
+            bins = [b - 0.5 for b in range(int(max_score) + 2)]
+            ax.set_xticks(range(int(max_score) + 1) if max_score <= 15 else ax.get_xticks())
+        else:
+            bins = 20
+        ax.hist(scores, bins=bins, color=PALETTE["blue"], edgecolor="white")
+        ax.set_xlim(-0.5, max_score + 0.5)
         ax.set_xlabel(f"Score (out of {max_score:g})")
         ax.set_ylabel("Students")
         ax.set_title("Score distribution")
