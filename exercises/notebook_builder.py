@@ -54,9 +54,26 @@ class Notebook:
             raise ValueError(f"{self.name}: answer {grade_id} has no BEGIN/END SOLUTION region")
         self._add(new_code_cell(src), grade_id, solution=True)
 
-    def test(self, grade_id: str, points: float, src: str) -> None:
-        """A test cell worth ``points``; its first line must say what it checks."""
+    def test(self, grade_id: str, points: float, src: str, own: tuple[str, ...] = ()) -> None:
+        """A test cell worth ``points``; its first line must say what it checks.
+
+        ``own`` names student functions that must not delegate to the course's reference code
+        (``alliance.measures``); the check goes right after the cell's leading comments.
+        """
         src = _clean(src)
+        if own:
+            lines = src.split("\n")
+            n = next(
+                i
+                for i, line in enumerate(lines)
+                if not line.startswith("#") or line.startswith("### BEGIN")
+            )
+            checks = ["from alliance.exercises import check_own_code", ""]
+            checks += [f'check_own_code({f}, "{f}")' for f in own]
+            rest = lines[n:]
+            if rest and rest[0].strip():
+                checks.append("")
+            src = "\n".join(lines[:n] + checks + rest)
         if not src.startswith("# "):
             raise ValueError(
                 f"{self.name}: test {grade_id} must start with a comment saying what it checks"

@@ -212,6 +212,7 @@ def build():
                 f"return {answer}; you returned {got!r}."
             )
         """,
+        own=("key_item",),
     )
     nb.test(
         "ps3-a-key-hidden",
@@ -224,6 +225,7 @@ def build():
                 assert key_item(_item, _answer) == 6 - _answer
         ### END HIDDEN TESTS
         """,
+        own=("key_item",),
     )
     nb.test(
         "ps3-a-score-visible",
@@ -242,6 +244,7 @@ def build():
                 f"you returned {got[key]!r}."
             )
         """,
+        own=("score_session",),
     )
     complete = {"b1": 5, "b2": 4, "b3": 2, "g1": 2, "g2": 3, "g3": 5, "t1": 4, "t2": 1, "t3": 1}
     one_missing = {"b1": 5, "b2": 4, "b3": None, "g1": 3, "g2": 4, "g3": 2, "t2": 2, "t3": 4}
@@ -266,6 +269,7 @@ def build():
         assert _got == {reference_score(complete)!r}
         ### END HIDDEN TESTS
         """,
+        own=("score_session",),
     )
     nb.test(
         "ps3-a-score-missing-hidden",
@@ -280,6 +284,7 @@ def build():
             assert abs(_got[_k] - _want[_k]) <= 0.01
         ### END HIDDEN TESTS
         """,
+        own=("score_session",),
     )
     nb.test(
         "ps3-a-score-too-many-missing-hidden",
@@ -292,6 +297,7 @@ def build():
         assert score_session({{}}) == {{"bond": None, "goals": None, "tasks": None, "total": None}}
         ### END HIDDEN TESTS
         """,
+        own=("score_session",),
     )
     nb.test(
         "ps3-a-score-invalid-hidden",
@@ -311,6 +317,7 @@ def build():
                 raise AssertionError("no ValueError")
         ### END HIDDEN TESTS
         """,
+        own=("score_session",),
     )
 
     nb.md(
@@ -399,6 +406,7 @@ def build():
             (r["client"], r["session"]) for r in CASELOAD
         ], "Keep the rows in the order of CASELOAD."
         """,
+        own=("score_caseload",),
     )
     nb.test(
         "ps3-b-caseload-hidden",
@@ -417,6 +425,7 @@ def build():
                     assert abs(_by[_key][_k] - _v) <= 0.01
         ### END HIDDEN TESTS
         """,
+        own=("score_caseload",),
     )
     nb.test(
         "ps3-b-flag-caseload-hidden",

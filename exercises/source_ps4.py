@@ -175,6 +175,7 @@ def build():
                 f"session 3 to 4, back to 6 at session 5); you returned {{got!r}}."
             )
         """,
+        own=("find_ruptures",),
     )
     nb.test(
         "ps4-a-edge-visible",
@@ -185,6 +186,7 @@ def build():
             got = list(find_ruptures(scores, 1))
             assert got == [], f"find_ruptures({scores!r}, 1) should be [] (rule 5); got {got!r}."
         """,
+        own=("find_ruptures",),
     )
     nb.test(
         "ps4-a-status-hidden",
@@ -197,6 +199,7 @@ def build():
             assert [tuple(x) for x in find_ruptures(_scores, _k)] == _want
         ### END HIDDEN TESTS
         """,
+        own=("find_ruptures",),
     )
     nb.test(
         "ps4-a-window-hidden",
@@ -209,6 +212,7 @@ def build():
         assert [tuple(x) for x in find_ruptures(_s, 1, window=4)][0][2] == "repaired"
         ### END HIDDEN TESTS
         """,
+        own=("find_ruptures",),
     )
     for name in SERIES:
         nb.test(
@@ -216,8 +220,9 @@ def build():
             1,
             f"""
             # Checks RESULTS[{name!r}]: {name}'s ruptures under both criteria (1 point).
-            from alliance.exercises import check_keys
+            from alliance.exercises import check_keys, check_own_code
 
+            check_own_code(find_ruptures, "find_ruptures")
             check_keys(RESULTS, "RESULTS", {list(SERIES)!r})
             check_keys(RESULTS[{name!r}], "RESULTS[{name!r}]", ["1 SD", "2 SD"])
             ### BEGIN HIDDEN TESTS

@@ -98,6 +98,16 @@ PS4_MARKERS = """
 marker_types = {1: "withdrawal", 2: "confrontation", 3: "withdrawal", 4: "confrontation",
                 5: "confrontation", 6: "confrontation"}
 """
+PS4_DELEGATE = """
+from alliance.measures import detect_ruptures as _rule
+
+
+def find_ruptures(scores, k, window=3):
+    return [(e.pre_session, e.low_session, e.status) for e in _rule(scores, k, window)]
+
+
+RESULTS = {n: {"1 SD": find_ruptures(s, 1), "2 SD": find_ruptures(s, 2)} for n, s in SERIES.items()}
+"""
 PS5_CHOICES = """
 repair_choice = {"A": "give-rationale", "B": "metacommunication",
                  "C": "clarify-misunderstanding", "D": "change-task-or-goal"}
@@ -248,6 +258,13 @@ def graded(tmp_path_factory) -> Graded:
                     release, {**solutions, f"{prefix}-path-code": f'PATH_CODE = "{code}"'}
                 ),
             )
+        if ps == "ps4":
+            # hands the work to the course's reference implementation
+            course.submit(
+                "delegator",
+                ps,
+                fill_answers(release, {**solutions, "ps4-a-functions": PS4_DELEGATE}),
+            )
         if ps == "ps1":
             # correct answers, but the student deleted a hidden-test cell
             nb = fill_answers(release, solutions)
@@ -357,6 +374,17 @@ def test_unfinished_vignette_path_gets_only_the_validity_point(graded, ps):
         f"{prefix}-test-{k}": v for k, v in vignette_points(code, vid, good, best).items()
     }
     assert sum(got.values()) == 1
+
+
+def test_delegating_to_the_course_implementation_earns_nothing(graded):
+    """Calling alliance.measures.detect_ruptures instead of writing the rule scores 0 in part A."""
+    scores = _auto(graded.course.scores("ps4", "delegator"))
+    part_a = {k: v.score for k, v in scores.items() if k.startswith("ps4-a-")}
+    assert len(part_a) == 7 and not any(part_a.values()), part_a
+    rest = {k: (v.score, v.max_score) for k, v in scores.items() if not k.startswith("ps4-a-")}
+    assert all(score == top for score, top in rest.values()), rest
+    page = _visible_text(graded.course.feedback_html("ps4", "delegator"))
+    assert "the course's own implementation" in page
 
 
 def test_deleted_hidden_test_cell_is_restored_and_graded(graded):

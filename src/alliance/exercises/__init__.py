@@ -13,6 +13,14 @@ from alliance.exercises.checks import (
     check_keys,
     check_labels,
     check_number,
+    check_own_code,
 )
 
-__all__ = ["StudentInputError", "check_axes", "check_keys", "check_labels", "check_number"]
+__all__ = [
+    "StudentInputError",
+    "check_axes",
+    "check_keys",
+    "check_labels",
+    "check_number",
+    "check_own_code",
+]

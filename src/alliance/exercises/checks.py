@@ -99,3 +99,44 @@ def check_keys(value: Any, name: str, expected_keys: Iterable[Any]) -> None:
     missing = [k for k in expected if k not in value]
     if missing:
         raise StudentInputError(f"`{name}` has no entry for {', '.join(repr(k) for k in missing)}.")
+
+
+def check_own_code(func: Any, name: str, forbidden: str = "alliance.measures") -> None:
+    """Check that a student's function does not hand its work to the course's own implementation.
+
+    Why: the chapters import ``alliance.measures`` (questionnaire scoring, the rupture rule), so
+    the reference code is installed where a student can reach it. An exercise that asks for the
+    rule to be written out is pointless if the answer is one call away. This looks at every name
+    the function (and any function it calls from the notebook) uses, and refuses objects that
+    live in ``forbidden``. It cannot stop a determined copier; it stops the shortcut.
+    """
+    import types
+
+    seen: set[int] = set()
+
+    def names_of(code: types.CodeType) -> set[str]:
+        found = set(code.co_names)
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                found |= names_of(const)
+        return found
+
+    def visit(f: Any) -> None:
+        if id(f) in seen or not isinstance(f, types.FunctionType):
+            return
+        seen.add(id(f))
+        for used in names_of(f.__code__):
+            obj = f.__globals__.get(used)
+            module = getattr(obj, "__module__", None) or ""
+            if isinstance(obj, types.ModuleType):
+                module = obj.__name__
+            if module == forbidden or module.startswith(forbidden + "."):
+                raise StudentInputError(
+                    f"`{name}` uses `{used}` from {forbidden}, the course's own implementation. "
+                    "This exercise asks you to write the rule yourself."
+                )
+            visit(obj)
+
+    if not callable(func):
+        raise StudentInputError(f"`{name}` should be a function, but it is {type(func).__name__}.")
+    visit(func)
