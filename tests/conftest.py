@@ -32,6 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# nbgrader runs the `alembic` executable and tools call `nbgrader`: the venv's bin must be on PATH
+# even when pytest is started as `.venv/bin/python -m pytest` (design.md §3).
+os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 

@@ -50,7 +50,7 @@ def plot_meta_analytic_effects(rows: list[dict[str, Any]] | None = None):
                         markerfacecolor="white",
                     )
                 ax_r.annotate(
-                    f"r = {row['r']:.2f}".replace("0.", "."),
+                    f"r = {row['r']:g}".replace("0.", "."),
                     (row["r"], y),
                     xytext=(0, 9),
                     textcoords="offset points",
@@ -61,7 +61,7 @@ def plot_meta_analytic_effects(rows: list[dict[str, Any]] | None = None):
                 ax_r.annotate("r not reported", (0.02, y), va="center", fontsize=9, style="italic")
             ax_d.barh(y, row["d"], color=PALETTE["orange"], edgecolor="#1a1a1a", height=0.55)
             ax_d.annotate(
-                f"{row['d_label']} = {row['d']:.2f}".replace("0.", "."),
+                f"{row['d_label']} = {row['d']:g}".replace("0.", "."),
                 (row["d"], y),
                 xytext=(4, 0),
                 textcoords="offset points",
