@@ -266,6 +266,7 @@ def build() -> Notebook:
             f"neither), so the ratio is 1.0; your function returned {got!r}."
         )
         """,
+        own=("reflection_question_ratio",),
     )
     nb.test(
         "ps1-b-ratio-hidden",
@@ -282,6 +283,7 @@ def build() -> Notebook:
         assert reflection_question_ratio(["open-question", "open-question"]) == 0.0
         ### END HIDDEN TESTS
         """,
+        own=("reflection_question_ratio",),
     )
     nb.test(
         "ps1-b-share-visible",
@@ -296,6 +298,7 @@ def build() -> Notebook:
             f"(a proportion, not a percentage); your function returned {got!r}."
         )
         """,
+        own=("complex_reflection_share",),
     )
     nb.test(
         "ps1-b-share-hidden",
@@ -311,6 +314,7 @@ def build() -> Notebook:
             - 1 / 3) < 1e-9
         ### END HIDDEN TESTS
         """,
+        own=("complex_reflection_share",),
     )
     nb.test(
         "ps1-b-band-visible",
@@ -324,6 +328,7 @@ def build() -> Notebook:
                 f"you returned {got!r}."
             )
         """,
+        own=("miti_band",),
     )
     nb.test(
         "ps1-b-band-hidden",
@@ -337,6 +342,7 @@ def build() -> Notebook:
         assert miti_band(None, 0.4, 0.5) == "not computable"
         ### END HIDDEN TESTS
         """,
+        own=("miti_band",),
     )
     nb.md(
         """

@@ -101,14 +101,19 @@ def check_keys(value: Any, name: str, expected_keys: Iterable[Any]) -> None:
         raise StudentInputError(f"`{name}` has no entry for {', '.join(repr(k) for k in missing)}.")
 
 
-def check_own_code(func: Any, name: str, forbidden: str = "alliance.measures") -> None:
+REFERENCE_MODULES = ("alliance.measures", "alliance.vignettes")
+
+
+def check_own_code(func: Any, name: str, forbidden: tuple[str, ...] = REFERENCE_MODULES) -> None:
     """Check that a student's function does not hand its work to the course's own implementation.
 
-    Why: the chapters import ``alliance.measures`` (questionnaire scoring, the rupture rule), so
-    the reference code is installed where a student can reach it. An exercise that asks for the
+    Why: the chapters import ``alliance.measures`` (questionnaire scoring, the rupture rule) and
+    ``alliance.vignettes`` (MITI 4 summary scores), so the reference code is installed where a
+    student can reach it. An exercise that asks for the
     rule to be written out is pointless if the answer is one call away. This looks at every name
     the function (and any function it calls from the notebook) uses, and refuses objects that
-    live in ``forbidden``. It cannot stop a determined copier; it stops the shortcut.
+    live in one of the ``forbidden`` packages. It cannot stop a determined copier; it stops the
+    shortcut.
     """
     import types
 
@@ -130,11 +135,12 @@ def check_own_code(func: Any, name: str, forbidden: str = "alliance.measures") -
             module = getattr(obj, "__module__", None) or ""
             if isinstance(obj, types.ModuleType):
                 module = obj.__name__
-            if module == forbidden or module.startswith(forbidden + "."):
-                raise StudentInputError(
-                    f"`{name}` uses `{used}` from {forbidden}, the course's own implementation. "
-                    "This exercise asks you to write the rule yourself."
-                )
+            for package in forbidden:
+                if module == package or module.startswith(package + "."):
+                    raise StudentInputError(
+                        f"`{name}` uses `{used}` from {package}, the course's own "
+                        "implementation. This exercise asks you to write the rule yourself."
+                    )
             visit(obj)
 
     if not callable(func):
