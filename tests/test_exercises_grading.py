@@ -160,6 +160,15 @@ PARTIAL_EXPECTED = {
 }
 
 
+# Messages the partial submission's feedback must show (visible tests' own words).
+PARTIAL_MESSAGES = {
+    "ps1": ["A hidden check in this cell did not pass"],
+    "ps3": ["The figure needs a title (ax.set_title)"],
+    "ps4": ["A hidden check in this cell did not pass"],
+    "ps5": ["A hidden check in this cell did not pass"],
+}
+
+
 def _replace(text: str, old: str, new: str) -> str:
     assert old in text, f"partial answer: {old!r} not found in the solution"
     return text.replace(old, new)
@@ -202,7 +211,7 @@ def partial_answers(ps: str, solutions: dict[str, str]) -> tuple[dict[str, str],
         answers["ps3-a-functions"] = funcs
         answers["ps3-c-plot"] = _replace(
             solutions["ps3-c-plot"],
-            'ax.set_title(f"Client {client}: Illustrative Alliance Check by session")\n',
+            '    ax.set_title(f"Client {client}: Illustrative Alliance Check by session")\n',
             "",
         )
     elif ps == "ps4":
@@ -361,6 +370,11 @@ def test_partial_submission_gets_expected_points(graded, ps):
     assert got == expected
     total = sum(expected.values())
     assert 0 < total < sum(v.max_score for v in scores.values()), "partial means partial"
+    # the partial answers fail for the intended reasons, not by crashing
+    page = _visible_text(graded.course.feedback_html(ps, "partial"))
+    assert "SyntaxError" not in page and "IndentationError" not in page
+    for message in PARTIAL_MESSAGES.get(ps, []):
+        assert message in page, f"{ps}: expected the feedback to say {message!r}"
 
 
 @pytest.mark.parametrize("ps", sorted(VIGNETTES))
