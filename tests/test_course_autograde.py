@@ -82,6 +82,20 @@ def build_class(root: Path) -> None:
     submit(root, "flood", with_code(good, "tally", flood))
     submit(root, "die", with_code(good, "tally", "import os\nos._exit(1)"))
     submit(root, "snoop", with_code(good, "tally", _snoop_code(root)))
+    # structure problems that make plain nbgrader crash (KeyError)
+    stripped = copy.deepcopy(good)
+    for c in stripped["cells"]:
+        c["metadata"].pop("nbgrader", None)
+    submit(root, "stripped", stripped)
+    dup = copy.deepcopy(good)
+    dup["cells"].append(copy.deepcopy(cell(good, "ratio")))
+    submit(root, "dupid", dup)
+    gone = copy.deepcopy(good)
+    drop = ("ratio", "test_ratio")
+    gone["cells"] = [
+        c for c in gone["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") not in drop
+    ]
+    submit(root, "delanswer", gone)
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +147,8 @@ def test_exit_code_and_summary_table(graded):
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["Student", "Status", "Score", "Manual", "Issues"]
     assert any(line.startswith("good ") and "4/6" in line for line in lines)
-    assert "12 submissions" in done.stdout
-    assert "graded" in done.stderr and "12/12" in done.stderr, "progress bar on stderr"
+    assert "15 submissions" in done.stdout
+    assert "graded" in done.stderr and "15/15" in done.stderr, "progress bar on stderr"
 
 
 def test_good_and_partial_scores(graded):
@@ -177,6 +191,19 @@ def test_broken_submissions_are_reported_per_student(graded):
     assert any("flooded its output (cut at 256 KB)" in i for i in flood["issues"])
     die = status(graded, "die")
     assert die["status"] == "error" and any("kernel died" in i for i in die["issues"])
+
+
+def test_structure_repaired_in_memory_and_reported(graded):
+    stripped = status(graded, "stripped")
+    assert stripped["status"] == "graded" and stripped["score"] == 4.0
+    assert any("'ratio' had lost its nbgrader marking" in i for i in stripped["issues"])
+    assert any("'reflection' was deleted" in i for i in stripped["issues"])
+    assert stripped["needs_manual_grade"], "the written answer goes to a person, not to 0"
+    dup = status(graded, "dupid")
+    assert dup["score"] == 4.0 and any("appeared more than once" in i for i in dup["issues"])
+    gone = status(graded, "delanswer")
+    assert gone["status"] == "graded" and gone["score"] == 2.0
+    assert any("'ratio' was deleted (graded as unanswered)" in i for i in gone["issues"])
 
 
 def test_flood_output_is_capped_in_the_notebook(graded):
@@ -224,6 +251,9 @@ def test_gradebook_consistent(graded):
         "flood",
         "die",
         "snoop",
+        "stripped",
+        "dupid",
+        "delanswer",
     }
     assert set(scores) == expected
     # failed students leave no half-written autograded folder behind

@@ -24,6 +24,8 @@ class CellInfo:
     locked: bool
     source: str
     is_task: bool = False
+    solution: bool = False  # an answer cell the student writes in
+    graded: bool = False  # carries points
 
 
 @dataclass
@@ -39,14 +41,19 @@ class StudentScores:
 
 def assignment_cells(course: Course, assignment: str) -> list[CellInfo]:
     """The graded and locked cells of an assignment; error if it was never released."""
+    return cells_in_gradebook(course.db_url, course.coursedir.course_id, assignment)
+
+
+def cells_in_gradebook(db_url: str, course_id: str, assignment: str) -> list[CellInfo]:
+    """Every source cell nbgrader recorded at release, in notebook order."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
+    with Gradebook(db_url, course_id) as gb:
         try:
             a = gb.find_assignment(assignment)
         except MissingEntry:
             raise CourseError(
-                f"assignment '{assignment}' is not in the gradebook {course.db_url}: "
+                f"assignment '{assignment}' is not in the gradebook {db_url}: "
                 f"run 'alliance course release {assignment}' first"
             ) from None
         cells: list[CellInfo] = []
@@ -68,14 +75,10 @@ def assignment_cells(course: Course, assignment: str) -> list[CellInfo]:
                         locked=bool(sc.locked),
                         source=sc.source or "",
                         is_task=sc.name in tasks,
+                        solution=sc.name in solutions,
+                        graded=g is not None,
                     )
                 )
-            for name in graded:
-                if name not in {c.name for c in cells}:
-                    g = graded[name]
-                    cells.append(
-                        CellInfo(nb.name, name, g.cell_type, float(g.max_score), False, False, "")
-                    )
         return cells
 
 

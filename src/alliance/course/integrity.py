@@ -7,11 +7,13 @@ an edited test cell that it silently restores). Nothing here modifies a submissi
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
 
 from alliance.course.gradebook import CellInfo
+from alliance.course.repair import repair_cells
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:
@@ -65,6 +67,13 @@ def check_submission(folder: Path, notebooks: list[str], cells: list[CellInfo]) 
             invalid[nb_name] = f"{path.name}: not a notebook (no cell list: {exc})"
             issues.append(invalid[nb_name])
             continue
+        submitted_cells = copy.deepcopy(submitted_cells)
+        issues.extend(
+            f"{nb_name}: {line}"
+            for line in repair_cells(
+                submitted_cells, [c for c in cells if c.notebook == nb_name], make=dict
+            )
+        )
         by_id: dict[str, str] = {}
         for cell in submitted_cells:
             meta = (cell.get("metadata") or {}).get("nbgrader") or {}

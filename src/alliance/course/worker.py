@@ -29,15 +29,28 @@ def build_config(course, settings: dict):
     from nbgrader.preprocessors import (
         AssignLatePenalties,
         CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
         IgnorePattern,
         LimitOutput,
+        OverwriteCells,
+        OverwriteKernelspec,
         SaveAutoGrades,
     )
 
     from alliance.course.execute import GuardedExecute
+    from alliance.course.repair import RepairStructure
     from alliance.course.sandbox import SandboxedKernelManager
 
     cfg = course.config.copy()
+    cfg.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        RepairStructure,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        OverwriteCells,
+        CheckCellMetadata,
+    ]
     cfg.Autograde.autograde_preprocessors = [
         GuardedExecute,
         IgnorePattern,
