@@ -302,3 +302,26 @@ def test_no_sandbox_is_loud(graded):
     assert "WARNING: GRADING WITHOUT A SANDBOX" in done.stderr
     assert "graded WITHOUT a sandbox" in done.stdout
     assert scores_of(root)["good"] == 4.0
+
+
+def test_refuses_without_bubblewrap(graded):
+    import sys
+
+    env = dict(os.environ, ALLIANCE_BWRAP="/nonexistent/bwrap")
+    cmd = [
+        sys.executable,
+        "-m",
+        "alliance.cli",
+        "course",
+        "autograde",
+        ASSIGNMENT,
+        "--student",
+        "good",
+        "--force",
+        "--course-dir",
+        str(graded["root"]),
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2
+    assert "no sandbox: bubblewrap (bwrap) is not installed" in done.stderr
+    assert "--no-sandbox" in done.stderr

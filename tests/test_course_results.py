@@ -149,3 +149,11 @@ def test_report(course):
     for s in ("good", "partial"):
         assert f"<td>{s}</td><td>reflection</td>" in section
     assert "<td>blank</td>" not in section
+
+
+def test_export_all_assignments(course):
+    root, tmp, _ = course
+    done = run_alliance("export", "--all", "--course-dir", str(root))
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert {r["assignment"] for r in rows} == {ASSIGNMENT}
+    assert {r["student_id"] for r in rows} == {"good", "partial", "blank"}

@@ -23,6 +23,7 @@ scratch folder), because a kernel in its own network namespace cannot use TCP to
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -33,7 +34,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
-BWRAP = shutil.which("bwrap") or "/usr/bin/bwrap"
+# ALLIANCE_BWRAP overrides the bubblewrap executable (the tests use it to simulate its absence).
+BWRAP = os.environ.get("ALLIANCE_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap"
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
 
 
