@@ -123,9 +123,8 @@ def _packaged_text() -> str:
 
 
 def test_bad_file_errors_name_file_and_line(tmp_path):
-    text = _packaged_text().replace(
-        'subscale: tasks\n    text: "The way', 'subscale: task\n    text: "The way'
-    )
+    text, replaced = re.subn(r"(id: t1\n\s+subscale: )tasks\b", r"\1task", _packaged_text())
+    assert replaced == 1, "fixture: item t1 should declare its subscale right after its id"
     bad = tmp_path / "bad.yaml"
     bad.write_text(text)
     with pytest.raises(QuestionnaireFileError) as info:
