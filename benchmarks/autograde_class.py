@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from course_helpers import make_course, release_nb, solved, submit, with_code  # noqa: E402
+from course_helpers import NBGRADER, make_course, release_nb, solved, submit, with_code  # noqa: E402
 
 from alliance.course.config import ensure_venv_on_path, load_course  # noqa: E402
 from alliance.course.gradebook import class_scores  # noqa: E402
@@ -79,7 +79,7 @@ def main() -> int:
 
         t = time.perf_counter()
         subprocess.run(
-            ["nbgrader", "autograde", "demo"],
+            [NBGRADER, "autograde", "demo"],
             cwd=plain_root,
             check=True,
             stdout=subprocess.DEVNULL,

@@ -14,6 +14,8 @@ from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "course"
 ASSIGNMENT = "demo"
+#: plain nbgrader from the same environment, whatever PATH says
+NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 
 
 def make_course(tmp: Path) -> Path:

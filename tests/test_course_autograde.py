@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from course_helpers import (
     ASSIGNMENT,
+    NBGRADER,
     cell,
     make_course,
     release_nb,
@@ -165,9 +166,7 @@ def test_same_scores_as_plain_nbgrader(graded):
     # gigabytes (memhog) or flood memory (flood): plain nbgrader does not get them.
     for s in ("snoop", "memhog", "flood", "die"):
         shutil.rmtree(plain / "submitted" / s)
-    subprocess.run(
-        ["nbgrader", "autograde", ASSIGNMENT], cwd=plain, capture_output=True, timeout=600
-    )
+    subprocess.run([NBGRADER, "autograde", ASSIGNMENT], cwd=plain, capture_output=True, timeout=600)
     ours, theirs = scores_of(graded["root"]), scores_of(plain)
     # memhog/flood/die/snoop behave differently without limits and sandbox, by design.
     for s in ("good", "blank", "partial", "badjson", "deltest", "edittest", "loop"):
@@ -263,7 +262,7 @@ def test_gradebook_consistent(graded):
     # failed students leave no half-written autograded folder behind
     for s in ("badjson", "die"):
         assert not (root / "autograded" / s / ASSIGNMENT).exists()
-    done = subprocess.run(["nbgrader", "export"], cwd=root, capture_output=True, text=True)
+    done = subprocess.run([NBGRADER, "export"], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from course_helpers import FIXTURE, run_alliance
+from course_helpers import FIXTURE, NBGRADER, run_alliance
 
 SUBCOMMANDS = ["release", "collect", "autograde", "feedback", "export", "report"]
 
@@ -29,7 +29,7 @@ def test_release_all_and_leak_check(tmp_path):
     import subprocess
 
     listed = subprocess.run(
-        ["nbgrader", "db", "assignment", "list"], cwd=root, capture_output=True, text=True
+        [NBGRADER, "db", "assignment", "list"], cwd=root, capture_output=True, text=True
     )
     assert "demo" in listed.stdout + listed.stderr
 

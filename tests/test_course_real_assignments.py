@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from course_helpers import run_alliance
+from course_helpers import NBGRADER, run_alliance
 
 from alliance.course.config import load_course
 from alliance.course.gradebook import class_scores
@@ -48,7 +48,7 @@ def courses(tmp_path_factory):
     for a in ASSIGNMENTS:
         run_alliance("autograde", a, "--course-dir", str(ours))
         results[a] = json.loads((ours / "reports" / a / "autograde.json").read_text())
-        subprocess.run(["nbgrader", "autograde", a], cwd=plain, capture_output=True, check=True)
+        subprocess.run([NBGRADER, "autograde", a], cwd=plain, capture_output=True, check=True)
     return ours, plain, results
 
 
