@@ -11,7 +11,6 @@ import functools
 import http.server
 import os
 import shutil
-import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +18,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from alliance.book.build import build_book
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -38,28 +39,6 @@ os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
-
-
-def build_book(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """Build a book with warnings as errors, the way ``make book`` does."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(
-        [
-            str(BIN / "jupyter-book"),
-            "build",
-            str(source),
-            "--path-output",
-            str(out),
-            "-W",
-            "-n",
-            "--keep-going",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1800,
-    )
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, build_book, copy_book_skeleton, describe_violations, open_page
+from conftest import ROOT, copy_book_skeleton, describe_violations, open_page, run_axe
+
+from alliance.book.build import build_book
 
 TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
@@ -138,7 +140,6 @@ def test_axe_finds_no_wcag_violation(book_url, browser, page_path, scheme) -> No
         page.evaluate(f"document.documentElement.dataset.theme = '{scheme}'")
         page.evaluate(f"document.documentElement.dataset.mode = '{scheme}'")
         page.wait_for_timeout(300)
-        from conftest import run_axe
 
         violations = run_axe(page)
         assert not violations, f"{page_path} ({scheme}):\n" + describe_violations(violations)

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import build_book, copy_book_skeleton, describe_violations, open_page, serve_folder
+from conftest import copy_book_skeleton, describe_violations, open_page, serve_folder
 
+from alliance.book.build import build_book
 from alliance.vignettes import encode_path, load_vignette, replay
 from alliance.vignettes.schema import OUTCOMES, RESPONSE_TYPES
 
