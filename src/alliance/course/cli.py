@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
-from alliance.course.config import CourseError, load_course
+from alliance.course.config import Course, CourseError, load_course
 
 
 def _course_arg(p: argparse.ArgumentParser) -> None:
@@ -31,26 +32,45 @@ def _assignments(course, args) -> list[str]:
     return [args.assignment]
 
 
-def cmd_release(args) -> int:
+def _add_command(
+    sub, name: str, run: Callable[[Course, argparse.Namespace], int], **texts: str
+) -> argparse.ArgumentParser:
+    """Add subcommand ``name``; ``run(course, args)`` gets the course of ``--course-dir``.
+
+    Every command needs the course, and every one should report a ``CourseError`` (bad
+    config, unknown assignment, bad input) as a one-line message with exit code 2 rather than
+    a traceback, so that is done here once.
+    """
+
+    def func(args: argparse.Namespace) -> int:
+        try:
+            return run(load_course(args.course_dir), args)
+        except CourseError as exc:
+            print(f"alliance course: error: {exc}", file=sys.stderr)
+            return 2
+
+    p = sub.add_parser(name, **texts)
+    p.set_defaults(func=func)
+    return p
+
+
+def cmd_release(course, args) -> int:
     from alliance.course.release import release
 
-    course = load_course(args.course_dir)
     release(course, _assignments(course, args))
     return 0
 
 
-def cmd_collect(args) -> int:
+def cmd_collect(course, args) -> int:
     from alliance.course.collect import collect
 
-    course = load_course(args.course_dir)
     report = collect(course, args.assignment, args.source, args.roster, force=args.force)
     return 1 if report.errors else 0
 
 
-def cmd_autograde(args) -> int:
+def cmd_autograde(course, args) -> int:
     from alliance.course.autograde import Options, autograde
 
-    course = load_course(args.course_dir)
     opts = Options(
         jobs=args.jobs,
         timeout=args.timeout,
@@ -67,18 +87,16 @@ def cmd_autograde(args) -> int:
     return 1 if any(r["status"] == "error" for r in now) else 0
 
 
-def cmd_feedback(args) -> int:
+def cmd_feedback(course, args) -> int:
     from alliance.course.feedback import feedback
 
-    course = load_course(args.course_dir)
     feedback(course, args.assignment)
     return 0
 
 
-def cmd_export(args) -> int:
+def cmd_export(course, args) -> int:
     from alliance.course.export import export
 
-    course = load_course(args.course_dir)
     ids = {}
     for item in args.canvas_id or []:
         name, sep, value = item.partition("=")
@@ -89,10 +107,9 @@ def cmd_export(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
+def cmd_report(course, args) -> int:
     from alliance.course.report import report
 
-    course = load_course(args.course_dir)
     report(course, args.assignment, args.output)
     return 0
 
@@ -102,19 +119,21 @@ def register(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="course_command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "release",
+        cmd_release,
         help="generate the student versions (nbgrader release/)",
         description="Generate the student version of an assignment, or of all "
         "of them, into the course's release/ folder, and check it for leaks.",
     )
     p.add_argument("assignment", nargs="?", metavar="ASSIGNMENT")
     p.add_argument("--all", action="store_true", help="release every assignment in the sources")
-    _course_arg(p)
-    p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "collect",
+        cmd_collect,
         help="import an LMS download into submitted/",
         description="Import submissions from a Canvas-style zip "
         "(<name>_[late_]<lmsid>_<subid>_<file>.ipynb) or a folder with one "
@@ -134,11 +153,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replace existing submissions that differ (the old ones are backed up)",
     )
-    _course_arg(p)
-    p.set_defaults(func=cmd_collect)
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "autograde",
+        cmd_autograde,
         help="grade the whole class in parallel, sandboxed",
         description="Autograde every submission of ASSIGNMENT with nbgrader, in "
         "parallel, each in its own sandboxed kernel with time, memory and output "
@@ -190,22 +209,22 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="do not start the next kernel ahead of time (slower; for debugging)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    _course_arg(p)
-    p.set_defaults(func=cmd_autograde)
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "feedback",
+        cmd_feedback,
         help="feedback HTML for every student, hidden tests removed",
         description="Generate feedback for every graded student of ASSIGNMENT "
         "into feedback/, with hidden-test source and hidden assert messages "
         "removed, and check that none leaked.",
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
-    _course_arg(p)
-    p.set_defaults(func=cmd_feedback)
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "export",
+        cmd_export,
         help="grades as CSV (nbgrader or Canvas format)",
         description="Write grades as CSV. Students on the roster (or in the "
         "gradebook) with no submission are listed with a status.",
@@ -221,11 +240,11 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="Canvas assignment id, for the column header 'ps1 (123456)' (repeatable)",
     )
     p.add_argument("--output", "-o", metavar="FILE", help="CSV file (default: stdout)")
-    _course_arg(p)
-    p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser(
+    p = _add_command(
+        sub,
         "report",
+        cmd_report,
         help="HTML class report with figures",
         description="Write an HTML report for ASSIGNMENT: score distribution, "
         "per-question and per-test pass rates, vignette choices, and who still "
@@ -238,24 +257,8 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder (default: <course>/reports/<ASSIGNMENT>/)",
     )
-    _course_arg(p)
-    p.set_defaults(func=cmd_report)
+
+    for p in sub.choices.values():
+        _course_arg(p)  # added last, so it stays the last option in every command's --help
 
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
-
-
-def run_safely(func):
-    """Turn a CourseError into a one-line message and exit code 2 (no traceback)."""
-
-    def wrapped(args) -> int:
-        try:
-            return func(args)
-        except CourseError as exc:
-            print(f"alliance course: error: {exc}", file=sys.stderr)
-            return 2
-
-    return wrapped
-
-
-for _name in ("release", "collect", "autograde", "feedback", "export", "report"):
-    globals()[f"cmd_{_name}"] = run_safely(globals()[f"cmd_{_name}"])
