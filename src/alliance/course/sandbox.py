@@ -38,6 +38,23 @@ from traitlets import Bool, Integer, List, Unicode
 BWRAP = os.environ.get("ALLIANCE_BWRAP") or shutil.which("bwrap") or "/usr/bin/bwrap"
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
 
+# Where every kernel's sandbox starts, and so what the availability probe must be able to set
+# up: all namespaces unshared, the root file system read-only, a fresh /dev and /proc, a private
+# /tmp. bwrap_prefix() then hides the course files and binds the kernel's scratch folder.
+SANDBOX_BASE = (
+    "--unshare-all",
+    "--die-with-parent",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--tmpfs",
+    "/tmp",
+)
+
 
 def sandbox_available() -> tuple[bool, str]:
     """Whether bubblewrap works here; the message says why not (shown to the instructor)."""
@@ -45,22 +62,7 @@ def sandbox_available() -> tuple[bool, str]:
         return False, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
     if not Path(PRLIMIT).exists():
         return False, "prlimit is not installed: apt-get install util-linux"
-    probe = [
-        BWRAP,
-        "--unshare-all",
-        "--die-with-parent",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
-        "--",
-        "true",
-    ]
+    probe = [BWRAP, *SANDBOX_BASE, "--", "true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -92,20 +94,7 @@ def bwrap_prefix(
     fsize_mb: int,
 ) -> list[str]:
     """The command prefix that puts one kernel into its own sandbox."""
-    cmd = [
-        BWRAP,
-        "--unshare-all",
-        "--die-with-parent",
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--proc",
-        "/proc",
-        "--tmpfs",
-        "/tmp",
-    ]
+    cmd = [BWRAP, *SANDBOX_BASE]
     for folder in ("/root", "/home"):
         if Path(folder).is_dir():
             cmd += ["--tmpfs", folder]
