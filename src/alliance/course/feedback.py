@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -27,31 +28,32 @@ HIDDEN_NOTE = (
 )
 
 
-def hidden_lines(source: str) -> list[str]:
-    """The non-blank lines between BEGIN and END HIDDEN TESTS."""
-    out, inside = [], False
+def _lines_marked_hidden(source: str) -> Iterator[tuple[bool, str]]:
+    """Each line of ``source`` but the BEGIN/END HIDDEN TESTS markers, with whether it is hidden.
+
+    Why one reader: what feedback strips and what the leak check searches for must be the same
+    lines, so both read the markers here.
+    """
+    inside = False
     for line in source.splitlines():
         upper = line.upper()
         if "BEGIN HIDDEN TESTS" in upper:
             inside = True
         elif "END HIDDEN TESTS" in upper:
             inside = False
-        elif inside and line.strip():
-            out.append(line.strip())
-    return out
+        else:
+            yield inside, line
+
+
+def hidden_lines(source: str) -> list[str]:
+    """The non-blank lines between BEGIN and END HIDDEN TESTS."""
+    return [
+        line.strip() for hidden, line in _lines_marked_hidden(source) if hidden and line.strip()
+    ]
 
 
 def strip_hidden(source: str) -> str:
-    lines, inside = [], False
-    for line in source.splitlines():
-        upper = line.upper()
-        if "BEGIN HIDDEN TESTS" in upper:
-            inside = True
-        elif "END HIDDEN TESTS" in upper:
-            inside = False
-        elif not inside:
-            lines.append(line)
-    return "\n".join(lines).rstrip()
+    return "\n".join(line for hidden, line in _lines_marked_hidden(source) if not hidden).rstrip()
 
 
 def _messages(line: str) -> list[str]:
