@@ -96,14 +96,14 @@ class Course:
 
     def autograde(self, assignment: str, student: str | None = None) -> str:
         """Autograde every submission of ``assignment`` (or one student's); return the log."""
-        args = ["autograde", assignment, "--force"]
-        if student:
-            args.append(f"--student={student}")
-        proc = self.nbgrader(*args)
-        return proc.stdout + proc.stderr
+        return self._per_student_step("autograde", assignment, student)
 
     def generate_feedback(self, assignment: str, student: str | None = None) -> str:
-        args = ["generate_feedback", assignment, "--force"]
+        return self._per_student_step("generate_feedback", assignment, student)
+
+    def _per_student_step(self, step: str, assignment: str, student: str | None) -> str:
+        """Run ``nbgrader STEP ASSIGNMENT --force`` for all (or one student); return the log."""
+        args = [step, assignment, "--force"]
         if student:
             args.append(f"--student={student}")
         proc = self.nbgrader(*args)
