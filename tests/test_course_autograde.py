@@ -30,8 +30,11 @@ from course_helpers import (
 from alliance.course.integrity import tree_hashes
 
 pytestmark = pytest.mark.slow
-# Outside /tmp (the sandbox has a private /tmp): a file the sandbox must not be able to create.
-PROBE = Path(__file__).resolve().parents[1] / f"sandbox-probe-{os.getpid()}.txt"
+# A file the sandbox must not be able to create: in the grader's home, which exists inside the
+# sandbox (masked read-only) wherever the checkout lives. Not in the checkout itself: when the
+# checkout sits under /tmp (as in a CI clone), its path exists inside the sandbox only as a folder
+# of the sandbox's private, throw-away /tmp, so a write there lands nowhere real.
+PROBE = Path.home() / f".alliance-sandbox-probe-{os.getpid()}.txt"
 
 
 def _snoop_code(root: Path) -> str:
