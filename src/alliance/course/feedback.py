@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +19,7 @@ from traitlets.config import Config
 
 from alliance.course.config import Course, CourseError
 from alliance.course.gradebook import assignment_cells
+from alliance.course.hidden import lines_marked_hidden
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 HIDDEN_NOTE = (
@@ -28,32 +28,13 @@ HIDDEN_NOTE = (
 )
 
 
-def _lines_marked_hidden(source: str) -> Iterator[tuple[bool, str]]:
-    """Each line of ``source`` but the BEGIN/END HIDDEN TESTS markers, with whether it is hidden.
-
-    Why one reader: what feedback strips and what the leak check searches for must be the same
-    lines, so both read the markers here.
-    """
-    inside = False
-    for line in source.splitlines():
-        upper = line.upper()
-        if "BEGIN HIDDEN TESTS" in upper:
-            inside = True
-        elif "END HIDDEN TESTS" in upper:
-            inside = False
-        else:
-            yield inside, line
-
-
 def hidden_lines(source: str) -> list[str]:
     """The non-blank lines between BEGIN and END HIDDEN TESTS."""
-    return [
-        line.strip() for hidden, line in _lines_marked_hidden(source) if hidden and line.strip()
-    ]
+    return [line.strip() for hidden, line in lines_marked_hidden(source) if hidden and line.strip()]
 
 
 def strip_hidden(source: str) -> str:
-    return "\n".join(line for hidden, line in _lines_marked_hidden(source) if not hidden).rstrip()
+    return "\n".join(line for hidden, line in lines_marked_hidden(source) if not hidden).rstrip()
 
 
 def _messages(line: str) -> list[str]:

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from alliance.course.gradebook import CellInfo
+from alliance.course.hidden import lines_marked_hidden
 from alliance.course.repair import repair_cells
 
 
@@ -29,15 +30,9 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 
 def _norm(source: str) -> str:
     """The source as the student received it: hidden-test blocks dropped, blank lines ignored."""
-    lines, hidden = [], False
-    for line in source.splitlines():
-        if "BEGIN HIDDEN TESTS" in line.upper():
-            hidden = True
-        elif "END HIDDEN TESTS" in line.upper():
-            hidden = False
-        elif not hidden and line.strip():
-            lines.append(line.rstrip())
-    return "\n".join(lines)
+    return "\n".join(
+        line.rstrip() for hidden, line in lines_marked_hidden(source) if not hidden and line.strip()
+    )
 
 
 def check_submission(folder: Path, notebooks: list[str], cells: list[CellInfo]) -> dict:

@@ -1,0 +1,23 @@
+"""Reading nbgrader's BEGIN/END HIDDEN TESTS markers, in one place.
+
+Why one reader: what feedback strips, what the leak check searches for, and what the integrity
+check compares against the release must all agree on which lines are hidden. This module imports
+nothing heavy, so the pre-grading checks can use it without loading nbgrader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+
+def lines_marked_hidden(source: str) -> Iterator[tuple[bool, str]]:
+    """Each line of ``source`` but the BEGIN/END HIDDEN TESTS markers, with whether it is hidden."""
+    inside = False
+    for line in source.splitlines():
+        upper = line.upper()
+        if "BEGIN HIDDEN TESTS" in upper:
+            inside = True
+        elif "END HIDDEN TESTS" in upper:
+            inside = False
+        else:
+            yield inside, line
