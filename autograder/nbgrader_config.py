@@ -17,9 +17,9 @@ Run from this folder with the project's virtualenv first on ``PATH`` (a new grad
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import GetGrades
 
-from alliance.exercises.feedback import HideHiddenTestOutput
+from alliance.grading.preprocessors import HideHiddenTests
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,12 +43,12 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
 
-# Feedback: hide hidden tests. nbgrader's ClearHiddenTests removes their source, but the failing
-# traceback would still print the hidden assert; HideHiddenTestOutput (run first) replaces the
-# outputs of every cell that holds hidden tests with a generic message.
+# Feedback: the course's one feedback policy, the same as `alliance course feedback` applies.
+# HideHiddenTests shows a failed hidden test as a neutral message (never its traceback, which
+# prints the hidden assert) and drops its hidden source; every output produced after the first
+# hidden test is replaced too, so text student code read from a hidden test cannot come back out.
 c.GenerateFeedback.preprocessors = [
     GetGrades,
     CSSHTMLHeaderPreprocessor,
-    HideHiddenTestOutput,
-    ClearHiddenTests,
+    HideHiddenTests,
 ]

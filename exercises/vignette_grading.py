@@ -11,7 +11,7 @@ from __future__ import annotations
 
 def best_path(vignette_id: str, outcome: str) -> str:
     """The code of the path to ``outcome`` with no meter below baseline and the highest meters."""
-    from alliance.exercises.testing import vignette_paths
+    from alliance.exercises.paths import vignette_paths
 
     candidates = [
         p

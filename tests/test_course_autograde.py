@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from alliance.grading.submission import tree_hashes
 from course_helpers import (
     ASSIGNMENT,
     NBGRADER,
@@ -26,8 +27,6 @@ from course_helpers import (
     submit,
     with_code,
 )
-
-from alliance.course.integrity import tree_hashes
 
 pytestmark = pytest.mark.slow
 # A file the sandbox must not be able to create: in the grader's home, which exists inside the

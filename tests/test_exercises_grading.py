@@ -19,16 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbgrader_harness import Course, fill_answers, make_temp_course, solutions_of, validate
 
 from alliance.exercises.feedback import HideHiddenTestOutput
-from alliance.exercises.testing import (
-    Course,
-    fill_answers,
-    make_temp_course,
-    solutions_of,
-    validate,
-    vignette_paths,
-)
+from alliance.exercises.paths import vignette_paths
 from alliance.vignettes import replay_code
 
 pytestmark = pytest.mark.slow

@@ -69,26 +69,28 @@ def cmd_collect(course, args) -> int:
 
 
 def cmd_autograde(course, args) -> int:
-    from alliance.course.autograde import Options, autograde
+    from alliance.grading.autograde import Options, autograde
 
     opts = Options(
         jobs=args.jobs,
         timeout=args.timeout,
         memory_mb=args.memory,
+        pids=args.pids,
         max_output_kb=args.max_output,
+        max_notebook_output_mb=args.max_notebook_output,
+        max_notebook_mb=args.max_notebook,
         sandbox=not args.no_sandbox,
         force=args.force,
         prestart=not args.no_prestart,
         students=args.student or None,
         progress=not args.quiet,
     )
-    summary = autograde(course, args.assignment, opts)
-    now = [summary["students"][s] for s in summary["this_run"]]
-    return 1 if any(r["status"] == "error" for r in now) else 0
+    run = autograde(course, args.assignment, opts)
+    return 1 if any(run.students[s].status == "error" for s in run.regraded) else 0
 
 
 def cmd_feedback(course, args) -> int:
-    from alliance.course.feedback import feedback
+    from alliance.grading.feedback import feedback
 
     feedback(course, args.assignment)
     return 0
@@ -183,7 +185,14 @@ def register(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=2048,
         metavar="MB",
-        help="memory (address space) limit per kernel (default 2048; 0 = none)",
+        help="memory limit per submission, all its processes together (default 2048)",
+    )
+    p.add_argument(
+        "--pids",
+        type=int,
+        default=256,
+        metavar="N",
+        help="processes and threads one submission may run at once (default 256)",
     )
     p.add_argument(
         "--max-output",
@@ -191,6 +200,20 @@ def register(parser: argparse.ArgumentParser) -> None:
         default=1024,
         metavar="KB",
         help="output one cell may produce before it is cut (default 1024)",
+    )
+    p.add_argument(
+        "--max-notebook-output",
+        type=int,
+        default=16,
+        metavar="MB",
+        help="output one notebook may produce in all (default 16)",
+    )
+    p.add_argument(
+        "--max-notebook",
+        type=int,
+        default=32,
+        metavar="MB",
+        help="largest submitted notebook file that is graded (default 32)",
     )
     p.add_argument(
         "--student", action="append", metavar="ID", help="grade only this student (repeatable)"
@@ -216,8 +239,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         cmd_feedback,
         help="feedback HTML for every student, hidden tests removed",
         description="Generate feedback for every graded student of ASSIGNMENT "
-        "into feedback/, with hidden-test source and hidden assert messages "
-        "removed, and check that none leaked.",
+        "into feedback/ under the course's one feedback policy (hidden tests show a "
+        "neutral message; nothing printed after the first hidden test is shown), and "
+        "check that no hidden-test text leaked.",
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
 

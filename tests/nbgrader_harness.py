@@ -1,4 +1,4 @@
-"""Run nbgrader on a throw-away copy of the course: for the test suite and the instructor tools.
+"""Run nbgrader on a throw-away copy of the course, for the test suite (needs a checkout).
 
 Why: tests must never touch the real ``autograder/`` state (gradebook, submissions). A temporary
 course copies ``autograder/nbgrader_config.py`` and the assignment sources side by side, so the
@@ -8,7 +8,7 @@ gradebook through nbgrader's own API.
 
 Typical use::
 
-    course = make_temp_course(tmp_path, ["ps1"])
+    course = make_temp_course(tmp_path, ["ps1"])  # (from tests/nbgrader_harness.py)
     course.generate_assignment("ps1")
     course.submit("alice", "ps1", course.source_notebook("ps1"))
     course.autograde("ps1")
@@ -32,14 +32,8 @@ SOLUTION_END = "### END SOLUTION"
 
 
 def repo_root() -> Path:
-    """The checkout this (editable) package lives in: the folder holding ``autograder/``."""
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "autograder" / "nbgrader_config.py").is_file():
-            return parent
-    raise FileNotFoundError(
-        "autograder/nbgrader_config.py not found above "
-        f"{Path(__file__).resolve()}: the course tools need an editable install of the repository"
-    )
+    """The checkout these tests live in: the folder holding ``autograder/``."""
+    return Path(__file__).resolve().parents[1]
 
 
 def nbgrader_env() -> dict[str, str]:
@@ -252,29 +246,3 @@ def solutions_of(source: Path) -> dict[str, str]:
         if meta.get("solution"):
             out[meta["grade_id"]] = solution_code(cell)
     return out
-
-
-def vignette_paths(vignette_id: str, max_steps: int = 12) -> list:
-    """Every path (0-based choices) from the start to an ending, up to ``max_steps`` choices.
-
-    Why: graded-vignette tests must not hard-code a path's result; they enumerate paths and
-    replay them with the engine at test time. Vignettes may loop, hence the step bound.
-    Returns the :class:`~alliance.vignettes.Playthrough` of each finished path.
-    """
-    from alliance.vignettes import load_vignette, replay
-
-    vignette = load_vignette(vignette_id)
-    found = []
-    stack: list[tuple[str, tuple[int, ...]]] = [(vignette.start, ())]
-    while stack:
-        node_id, prefix = stack.pop()
-        node = vignette.nodes[node_id]
-        if node.ending is not None:
-            found.append(replay(vignette, list(prefix)))
-            continue
-        if len(prefix) >= max_steps:
-            continue
-        for index, choice in enumerate(node.choices):
-            stack.append((choice.next, (*prefix, index)))
-    found.sort(key=lambda p: (len(p.choices), p.choices))
-    return found

@@ -21,3 +21,18 @@ def lines_marked_hidden(source: str) -> Iterator[tuple[bool, str]]:
             inside = False
         else:
             yield inside, line
+
+
+def has_hidden_tests(source: str) -> bool:
+    """Whether a cell's source holds a BEGIN HIDDEN TESTS block."""
+    return "BEGIN HIDDEN TESTS" in source.upper()
+
+
+def hidden_lines(source: str) -> list[str]:
+    """The non-blank lines between BEGIN and END HIDDEN TESTS, stripped."""
+    return [line.strip() for hidden, line in lines_marked_hidden(source) if hidden and line.strip()]
+
+
+def strip_hidden(source: str) -> str:
+    """``source`` without its hidden-test blocks (markers included)."""
+    return "\n".join(line for hidden, line in lines_marked_hidden(source) if not hidden).rstrip()

@@ -14,15 +14,15 @@ touched):
   and the rest of the notebook is graded normally. Deleted *test* cells are restored by
   nbgrader itself (``OverwriteCells.add_missing_cells``).
 
-Every repair is described in plain words; the autograde summary shows them per student.
+Every repair is described in plain words; the autograde summary shows them per student. The
+nbgrader step that applies it is :class:`~alliance.grading.preprocessors.RepairStructure`.
 """
 
 from __future__ import annotations
 
 from nbformat import from_dict
-from nbgrader.preprocessors import NbGraderPreprocessor
 
-from alliance.course.gradebook import CellInfo, cells_in_gradebook
+from alliance.grading.gradebook import CellInfo
 
 
 def _src(cell) -> str:
@@ -118,21 +118,3 @@ def _insert_at(cells: list, order: list[str], name: str) -> int:
         if later in where:
             return where[later]
     return len(cells)
-
-
-class RepairStructure(NbGraderPreprocessor):
-    """nbgrader sanitize step: :func:`repair_cells` on the notebook being graded."""
-
-    def preprocess(self, nb, resources):
-        from nbgrader.coursedir import CourseDirectory
-
-        info = resources["nbgrader"]
-        course_id = CourseDirectory(config=self.config).course_id
-        infos = [
-            c
-            for c in cells_in_gradebook(info["db_url"], course_id, info["assignment"])
-            if c.notebook == info["notebook"]
-        ]
-        for line in repair_cells(nb.cells, infos):
-            self.log.warning("Repaired: %s", line)
-        return nb, resources
