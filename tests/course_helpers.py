@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -26,12 +27,13 @@ def make_course(tmp: Path) -> Path:
     return root
 
 
-def run_alliance(*args: str, check: bool = True, timeout: int = 600):
+def run_alliance(*args: str, check: bool = True, timeout: int = 600, env: dict | None = None):
     done = subprocess.run(
         [sys.executable, "-m", "alliance.cli", "course", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
     )
     if check and done.returncode != 0:
         raise AssertionError(
@@ -74,16 +76,47 @@ def with_code(nb: dict, grade_id: str, code: str) -> dict:
     return nb
 
 
-def submit(root: Path, student: str, nb: dict | str | None) -> Path:
-    """Write a submission: a notebook dict, raw text (e.g. invalid JSON), or None (no notebook)."""
+def submit(root: Path, student: str, nb: dict | str | bytes | None) -> Path:
+    """Write a submission: a notebook dict, raw text or bytes, or None (no notebook)."""
     folder = root / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
     if nb is None:
         (folder / "notes.txt").write_text("forgot the notebook")
         return folder
-    text = nb if isinstance(nb, str) else json.dumps(nb, indent=1)
-    (folder / f"{ASSIGNMENT}.ipynb").write_text(text)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    if isinstance(nb, bytes):
+        path.write_bytes(nb)
+    else:
+        path.write_text(nb if isinstance(nb, str) else json.dumps(nb, indent=1))
     return folder
+
+
+def with_cell(nb: dict, code: str, at: int = 1, tags: list[str] | None = None) -> dict:
+    """``nb`` with a new (ungraded) code cell inserted at position ``at``."""
+    nb = copy.deepcopy(nb)
+    meta = {"tags": tags} if tags else {}
+    new = {"cell_type": "code", "metadata": meta, "source": code, "outputs": []}
+    nb["cells"].insert(at, {**new, "execution_count": None})
+    return nb
+
+
+def outputs_text(root: Path, student: str, grade_id: str) -> str:
+    """Everything a cell printed in the student's autograded notebook."""
+    path = root / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    nb = json.loads(path.read_text())
+    parts = []
+    for out in cell(nb, grade_id)["outputs"]:
+        text = out.get("text", "")
+        parts.append("".join(text) if isinstance(text, list) else str(text))
+    return "".join(parts)
+
+
+def results_line(text: str, name: str) -> str:
+    """The value of a ``RESULT <name> <value>`` line a hostile cell printed."""
+    for line in text.splitlines():
+        if line.startswith(f"RESULT {name} "):
+            return line.split(" ", 2)[2]
+    raise AssertionError(f"no RESULT {name} in output:\n{text[-2000:]}")
 
 
 def valid_codes(vignette_id: str = "goals-different-agendas") -> list[str]:
@@ -109,6 +142,6 @@ def valid_codes(vignette_id: str = "goals-different-agendas") -> list[str]:
 
 def scores_of(root: Path) -> dict[str, float]:
     from alliance.course.config import load_course
-    from alliance.course.gradebook import class_scores
+    from alliance.grading.gradebook import class_scores
 
     return {s: v.score for s, v in class_scores(load_course(root), ASSIGNMENT).items()}

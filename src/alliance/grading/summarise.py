@@ -86,6 +86,10 @@ def notebook_issues(path: Path, ctx: Context) -> list[Issue]:
                     missing.setdefault(match.group(1), gid)
             continue
         block = None
+        names = [str(e.get("ename", "")) for e in errors]
+        for special in ("CellTimeoutError", "MemoryError"):  # the cause, not KeyboardInterrupt
+            if special in names:
+                errors = [errors[names.index(special)]]
         for err in errors[:1]:
             ename, evalue = str(err.get("ename", "")), str(err.get("evalue", ""))
             if ename == "CellTimeoutError":
