@@ -5,37 +5,37 @@ submission. On plain nbgrader each one earned marks the work did not deserve; gr
 submission must score exactly what it scores without the cheat, with a tamper issue for review.
 """
 
-INPUT_TRANSFORMER = '''
+INPUT_TRANSFORMER = """
 def _drop_asserts(lines):
     return [("pass\\n" if l.lstrip().startswith("assert") else l) for l in lines]
 get_ipython().input_transformers_cleanup.append(_drop_asserts)
-'''
+"""
 
-AST_TRANSFORMER = '''
+AST_TRANSFORMER = """
 import ast as _ast
 class _NoAsserts(_ast.NodeTransformer):
     def visit_Assert(self, node):
         return _ast.Pass()
 get_ipython().ast_transformers.append(_NoAsserts())
-'''
+"""
 
 # a custom exception handler that prints nothing, and a hook that clears the error afterwards
-CUSTOM_EXC = '''
+CUSTOM_EXC = """
 def _swallow(shell, etype, value, tb, tb_offset=None):
     return None
 get_ipython().set_custom_exc((Exception,), _swallow)
 def _clear(result):
     result.error_in_exec = None
 get_ipython().events.register("post_run_cell", _clear)
-'''
+"""
 
-FAKE_RESULT = '''
+FAKE_RESULT = """
 def _fake(info=None):
     get_ipython().displayhook("passed")  # not a number: nbgrader then gives full marks
 get_ipython().events.register("pre_run_cell", _fake)
-'''
+"""
 
-FAKE_RESULT_DIRECT = '''
+FAKE_RESULT_DIRECT = """
 # a forged execute_result sent straight on the kernel's iopub channel, before each cell
 _ip = get_ipython()
 _k = _ip.kernel
@@ -44,11 +44,11 @@ def _forge(info=None):
                     {"data": {"text/plain": "'passed'"}, "metadata": {}, "execution_count": 1},
                     parent=_k.get_parent(), ident=b"execute_result")
 _ip.events.register("pre_execute", _forge)
-'''
+"""
 
 # Reads every cell before it runs (hidden asserts included) and defines the functions the
 # asserts call as lookup tables of the expected values: "fills in the answers".
-PEEK_AND_FILL = '''
+PEEK_AND_FILL = """
 import ast as _ast
 _ANSWERS = {}
 def _peek(info):
@@ -71,33 +71,33 @@ def _peek(info):
                     return _t.get(repr(a))
                 get_ipython().user_ns[call.func.id] = _answer
 get_ipython().events.register("pre_run_cell", _peek)
-'''
+"""
 
-PATCH_BUILTINS = '''
+PATCH_BUILTINS = """
 import builtins as _b
 _b.abs = lambda x: 0
 _b.round = lambda x, n=None: 0
-'''
+"""
 
-TRACE_READER = '''
+TRACE_READER = """
 import sys as _sys
 _SEEN_CONSTS = []
 def _tracer(frame, event, arg):
     _SEEN_CONSTS.extend(c for c in frame.f_code.co_consts if isinstance(c, str))
     return None
 _sys.settrace(_tracer)
-'''
+"""
 
-AUDIT_READER = '''
+AUDIT_READER = """
 import sys as _sys
 _COMPILED = []
 def _audit(event, args):
     if event == "compile" and args and isinstance(args[0], (str, bytes)):
         _COMPILED.append(args[0] if isinstance(args[0], str) else args[0].decode())
 _sys.addaudithook(_audit)
-'''
+"""
 
-BACKGROUND_THREAD = '''
+BACKGROUND_THREAD = """
 import threading as _t, time as _time
 _SNOOPED = []
 def _snoop():
@@ -105,12 +105,12 @@ def _snoop():
         _SNOOPED.append(len(get_ipython().user_ns.get("_ih", [])))
         _time.sleep(0.001)
 _t.Thread(target=_snoop, daemon=True).start()
-'''
+"""
 
-BACKGROUND_PROCESS = '''
+BACKGROUND_PROCESS = """
 import subprocess as _sp, sys as _sys
 _CHILD = _sp.Popen([_sys.executable, "-c", "import time; time.sleep(600)"])
-'''
+"""
 
 SKIP_TAG = "skip-execution"  # put on every test cell's metadata.tags
 
