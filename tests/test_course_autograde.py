@@ -421,9 +421,7 @@ def test_submissions_unchanged(graded):
     after = {p.parent.name: tree_hashes(p) for p in (root / "submitted").glob(f"*/{ASSIGNMENT}")}
     assert after == graded["before"]
     assert all(
-        i["kind"] != "changed"
-        for r in graded["results"]["students"].values()
-        for i in r["issues"]
+        i["kind"] != "changed" for r in graded["results"]["students"].values() for i in r["issues"]
     )
 
 

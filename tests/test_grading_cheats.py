@@ -72,6 +72,25 @@ ratio_band, share_band = _Yes("fair"), _Yes("fair")
 """,
 }
 
+# Reads the tests from inside: the student's own functions, called by the tests, look at the
+# caller's frame (the test cell's code and source). No shell hook is involved, so nothing can
+# undo it; what the grader guarantees is that nothing it reads reaches the student's feedback.
+FRAME_READER = """
+import base64, linecache, sys
+_CAUGHT = []
+def _wrap(f):
+    def inner(*a, **k):
+        frame = sys._getframe(1)
+        _CAUGHT.extend(str(c) for c in frame.f_code.co_consts)
+        _CAUGHT.append("".join(linecache.getlines(frame.f_code.co_filename)))
+        return f(*a, **k)
+    return inner
+reflection_question_ratio = _wrap(reflection_question_ratio)
+complex_reflection_share = _wrap(complex_reflection_share)
+miti_band = _wrap(miti_band)
+"""
+FRAME_LEAK = 'print("LEAK-B64", base64.b64encode("\\n".join(_CAUGHT).encode()).decode())'
+
 #: cheat name -> (the submission it is added to, whether it earns marks on plain nbgrader)
 CHEATS = {
     "input_transformer": ("blank", True),
@@ -100,6 +119,24 @@ def _tagged(nb):
         meta = c.metadata.get("nbgrader", {})
         if c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             c.metadata["tags"] = ["skip-execution"]
+    return nb
+
+
+def _frame_reader(model):
+    """The model answers wrapped by FRAME_READER, and a leak cell after every test."""
+    nb = copy.deepcopy(model)
+    cells = []
+    for c in nb.cells:
+        cells.append(c)
+        meta = c.metadata.get("nbgrader", {})
+        if meta.get("grade_id") == "ps1-b-functions":
+            cells.append(nbformat.v4.new_code_cell(FRAME_READER))
+        elif c.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if any(
+                x.metadata.get("nbgrader", {}).get("grade_id") == "ps1-b-functions" for x in cells
+            ):
+                cells.append(nbformat.v4.new_code_cell(FRAME_LEAK))
+    nb.cells = cells
     return nb
 
 
@@ -136,6 +173,7 @@ def graded(tmp_path_factory):
     course.submit("skip-tag", PS, _tagged(blank))
     course.submit("always-equal", PS, fill_answers(release, ALWAYS_EQUAL))
     course.submit("model-after", PS, base["model"])
+    course.submit("frame-reader", PS, _frame_reader(base["model"]))
     # plain nbgrader on the notebooks whose cheat earns marks: proof the cheats are real
     plain = make_temp_course(tmp / "plain", [PS])
     plain.generate_assignment(PS)
@@ -147,7 +185,13 @@ def graded(tmp_path_factory):
     subprocess.run([NBGRADER, "autograde", PS], cwd=plain.root, capture_output=True, timeout=1800)
     done = run_alliance("autograde", PS, "--timeout", "20", "--course-dir", str(course.root))
     run = ClassRun.load(course.root / "reports" / PS / "autograde.json")
-    return {"ours": _auto(course.root), "plain": _auto(plain.root), "run": run, "done": done}
+    return {
+        "ours": _auto(course.root),
+        "plain": _auto(plain.root),
+        "run": run,
+        "done": done,
+        "course": course,
+    }
 
 
 def _tamper(run: ClassRun, student: str) -> list[str]:
@@ -203,3 +247,29 @@ def test_flags_say_what_was_found(graded):
 def test_always_equal_answers_earn_nothing(graded):
     """Needs the assignments' type and identity checks (H-assess, issue 10.2)."""
     assert graded["ours"]["always-equal"] == graded["ours"]["blank"], json.dumps(graded["ours"])
+
+
+def test_what_student_code_reads_during_a_test_never_reaches_feedback(graded):
+    """The one channel the shell guard cannot close, closed at the feedback end."""
+    from alliance.course.config import load_course
+    from alliance.grading.feedback import secrets
+
+    course = graded["course"]
+    hidden = secrets(load_course(course.root), PS)
+    graded_nb = (course.root / "autograded" / "frame-reader" / PS).glob("*.ipynb")
+    loot = "\n".join(_decoded(next(graded_nb).read_text()))
+    assert [h for h in hidden if h in loot], "the wrapped functions did read hidden tests"
+    run_alliance("feedback", PS, "--course-dir", str(course.root))
+    page = course.feedback_html(PS, "frame-reader")
+    shown = "\n".join(_decoded(page))
+    assert [h for h in hidden if h in shown] == []
+    assert graded["ours"]["frame-reader"] == 13.0
+
+
+def _decoded(text: str) -> list[str]:
+    import base64
+    import re
+
+    return [
+        base64.b64decode(m).decode() for m in re.findall(r"LEAK-B64 ([A-Za-z0-9+/=]{8,})", text)
+    ]

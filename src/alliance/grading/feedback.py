@@ -11,18 +11,21 @@ one made feedback fail on four of the five assignments for every class.
 
 from __future__ import annotations
 
+import ast
 import html
+import io
 import re
 import sys
+import textwrap
+import tokenize
 from pathlib import Path
 from typing import TextIO
 
 from alliance.course.config import Course, CourseError
 from alliance.grading.gradebook import assignment_cells
-from alliance.grading.hidden import hidden_lines
+from alliance.grading.hidden import hidden_lines, lines_marked_hidden
 from alliance.safe_text import terminal
 
-STRING = re.compile(r"""(?:"([^"\\]{6,})"|'([^'\\]{6,})')""")
 TAG = re.compile(r"<[^>]*>")
 
 
@@ -45,17 +48,36 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def string_literals(source: str) -> list[str]:
+    """The values of the string literals in a piece of Python (none if it does not tokenize)."""
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.STRING:
+                try:
+                    value = ast.literal_eval(tok.string)
+                except (ValueError, SyntaxError):
+                    continue
+                if isinstance(value, str):
+                    out.append(value)
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return out
+
+
 def secrets(course: Course, assignment: str) -> list[str]:
-    """Hidden-test lines and assert messages that the released notebook does not show."""
+    """Hidden-test lines and string literals that the released notebook does not show."""
     visible = released_text(course, assignment)
     found: list[str] = []
     for cell in assignment_cells(course, assignment):
-        for line in hidden_lines(cell.source):
-            candidates = [line] + [a or b for a, b in STRING.findall(line)]
-            for text in candidates:
-                text = text.strip()
-                if len(text) >= 6 and _squash(text) not in visible and text not in found:
-                    found.append(text)
+        lines = hidden_lines(cell.source)
+        block = textwrap.dedent(
+            "\n".join(line for hidden, line in lines_marked_hidden(cell.source) if hidden)
+        )
+        for text in lines + string_literals(block):
+            text = text.strip()
+            if len(text) >= 6 and _squash(text) not in visible and text not in found:
+                found.append(text)
     return found
 
 

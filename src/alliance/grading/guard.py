@@ -366,7 +366,8 @@ def _check_course_modules(found: list[str]) -> None:
             for attr, value in list(vars(module).items())
             if callable(value)
             and getattr(value, "__module__", None) == name
-            and _real(getattr(getattr(value, "__code__", None), "co_filename", path)) != path
+            and _real(getattr(getattr(_unwrap(value), "__code__", None), "co_filename", path))
+            != path
         ]
         if patched:
             found.append(f"the course module {name} was patched ({', '.join(patched[:3])})")
@@ -374,6 +375,16 @@ def _check_course_modules(found: list[str]) -> None:
                 importlib.reload(module)
             except Exception:  # the tests then fail, as they should
                 del sys.modules[name]
+
+
+def _unwrap(func):
+    """The function a decorator (contextmanager, lru_cache, wraps) was applied to."""
+    for _ in range(20):
+        inner = getattr(func, "__wrapped__", None)
+        if inner is None:
+            return func
+        func = inner
+    return func
 
 
 def before_test() -> str:
