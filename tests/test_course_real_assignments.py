@@ -150,8 +150,24 @@ def test_feedback_is_one_policy_and_leaks_nothing(courses, feedback, assignment)
     # the leak cells' outputs are shown only before the first hidden test
     assert len(printed) == _tests_before_first_hidden(ours, assignment)
     if hidden:
-        assert not re.search(r"LEAK-UPDATE\s+import base64", hostile), "no late display update"
         assert "A hidden check in this cell did not pass" in hostile
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_display_update_after_the_first_hidden_test(courses, assignment):
+    """A display made early and updated late would show late text in an early cell."""
+    ours, _, _ = courses
+    (path,) = (ours / "autograded" / "hostile" / assignment).glob("*.ipynb")
+    nb = json.loads(path.read_text())
+    early: list[str] = []
+    for c in nb["cells"]:
+        if c["cell_type"] == "code" and "BEGIN HIDDEN TESTS" in "".join(c["source"]):
+            break
+        early += payloads({"cells": [c]})
+    setup = nb["cells"][0]
+    (shown,) = [o for o in setup["outputs"] if o["output_type"] == "display_data"]
+    text = "".join(shown["data"]["text/plain"])
+    assert text == "watching" or text in {"LEAK-UPDATE " + p for p in early}
 
 
 def _tests_before_first_hidden(root: Path, assignment: str) -> int:

@@ -30,6 +30,7 @@ import ast
 import base64
 import json
 import time
+from functools import lru_cache
 from pathlib import Path
 from queue import Empty
 
@@ -48,6 +49,7 @@ from alliance.grading.results import Issue
 OUTPUT_TYPES = {"stream", "display_data", "update_display_data", "execute_result", "error"}
 GUARD = "__import__('alliance.grading.guard', fromlist=['arm'])."
 MAX_STAGED_BYTES = 32 * 1024 * 1024
+MPL_DIR = ".matplotlib"  # MPLCONFIGDIR inside the sandbox's home (see kernel.py)
 
 
 def content_size(content: dict) -> int:
@@ -66,6 +68,20 @@ def ends_in_expression(source: str) -> bool:
     except SyntaxError:
         return False
     return bool(body) and isinstance(body[-1], ast.Expr)
+
+
+@lru_cache(maxsize=1)
+def _font_cache() -> tuple[tuple[str, str], ...]:
+    try:
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+    except Exception:
+        return ()
+    return tuple(
+        (f"{MPL_DIR}/{p.name}", base64.b64encode(p.read_bytes()).decode())
+        for p in sorted(cache.glob("fontlist-*.json"))
+    )
 
 
 class GuardedExecute(Execute):
@@ -146,11 +162,13 @@ class GuardedExecute(Execute):
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
 
     def _staged_files(self) -> dict[str, str]:
-        """The assignment's data files (never notebooks, never links) for the working folder."""
+        """The assignment's data files (never notebooks, never links) for the working folder,
+        and matplotlib's font list (a kernel without it spends seconds rebuilding it, and
+        matplotlib's warning about that on stderr would fail a test cell that plots first)."""
+        files: dict[str, str] = dict(_font_cache())
         if not self._run_path:
-            return {}
+            return files
         src = Path(self._run_path)
-        files: dict[str, str] = {}
         total = 0
         for path in sorted(src.rglob("*")):
             if path.is_symlink() or not path.is_file() or path.suffix == ".ipynb":
