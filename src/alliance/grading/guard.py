@@ -435,3 +435,10 @@ def after_test() -> str:
     found = _FLAGS[:]
     _FLAGS.clear()
     return _reply(found=found)
+
+
+def between_tests() -> str:
+    """:func:`after_test` for the test that just ran, then :func:`before_test` for the next."""
+    after = json.loads(after_test())
+    before = json.loads(before_test())
+    return _reply(found=list(dict.fromkeys(after["found"] + before["found"])))

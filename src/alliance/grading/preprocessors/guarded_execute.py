@@ -111,6 +111,11 @@ class GuardedExecute(Execute):
             if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
                 self._tests[index] = cell.metadata["nbgrader"].get("grade_id", f"#{index + 1}")
         self._hidden = {i for i in self._tests if has_hidden_tests(nb.cells[i].source)}
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+        self._next_code = dict(zip(code, code[1:], strict=False))
+        self._ready = self._pending_after = False  # before_test done / after_test owed
+        self._last_test = ""
+        self._reply: dict = {}
         self._hidden_started = False
         self._used: dict[int, int] = {}
         self._capped: set[int] = set()
@@ -211,8 +216,12 @@ class GuardedExecute(Execute):
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
                 break
-        result = msg["content"].get("user_expressions", {}).get("r", {})
-        if result.get("status") != "ok":
+        return self._parse(msg["content"].get("user_expressions", {}).get("r"))
+
+    @staticmethod
+    def _parse(result: dict | None) -> dict | None:
+        """A guard reply out of a ``user_expressions`` entry (None when there is none)."""
+        if not result or result.get("status") != "ok":
             return None
         try:
             return json.loads(ast.literal_eval(result["data"]["text/plain"]))
@@ -227,29 +236,69 @@ class GuardedExecute(Execute):
                 self._note("tamper", f"{what} (found at test {gid}); review by hand", gid, True)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        if cell_index not in self._tests or not cell.source.strip():
+        """Run one cell; around test cells, put the shell back first and clean up after.
+
+        The guard calls ride along as ``user_expressions`` of the cell *before* (they run after
+        its code and hooks, and nothing of the student's runs between them and the test), so a
+        passing notebook costs no extra round trips. When a cell fails, user expressions are not
+        evaluated, and the call is made on its own.
+        """
+        if not cell.source.strip():
             return await super().async_execute_cell(
                 cell, cell_index, execution_count, store_history
             )
-        gid = self._tests[cell_index]
-        if cell_index in self._hidden:
-            self._hidden_started = True
+        is_test = cell_index in self._tests
+        gid = self._tests.get(cell_index, "")
+        if is_test:
+            if cell_index in self._hidden:
+                self._hidden_started = True
+            self._kill_strays(gid)
+            if not self._ready:
+                call = "between_tests()" if self._pending_after else "before_test()"
+                self._judge(await self._guard(call), gid, needed=True)
+        elif self._pending_after:
+            self._judge(await self._guard("after_test()"), self._last_test)
+        self._pending_after = self._ready = False
+        nxt = self._next_code.get(cell_index)
+        ride = None
+        if nxt in self._tests:
+            ride = "between_tests()" if is_test else "before_test()"
+        elif is_test:
+            ride = "after_test()"
+        self._reply = {}
+        orig = self.kc.execute
+        if ride:
+            extra = {"g": GUARD + ride}
+            self.kc.execute = lambda code, **kw: orig(code, user_expressions=extra, **kw)
+        try:
+            cell = await super().async_execute_cell(
+                cell, cell_index, execution_count, store_history=not is_test
+            )
+        finally:
+            self.kc.execute = orig
+        rode = self._parse(self._reply.get("content", {}).get("user_expressions", {}).get("g"))
+        if rode is not None:
+            self._judge(rode, self._tests.get(nxt, gid))
+            self._ready = ride != "after_test()"
+        elif is_test:
+            self._pending_after = True
+        if is_test:
+            self._last_test = gid
+        return cell
+
+    def _kill_strays(self, gid: str) -> None:
+        """Processes the notebook left running are killed before a test (they could watch it)."""
         strays = self._processes() - self._base_pids
-        if strays and hasattr(self.km, "group") and self.km.group is not None:
+        if strays and getattr(self.km, "group", None) is not None:
             self.km.group.kill(keep=self._base_pids)
             self._flag([f"{len(strays)} process(es) the notebook started were still running"], gid)
-        before = await self._guard("before_test()")
-        if before is None and not self._stuck:
-            self._flag(["the grader's check did not answer (its requests were intercepted?)"], gid)
-        elif before is not None:
-            self._flag(before.get("found", []), gid)
-        cell = await super().async_execute_cell(
-            cell, cell_index, execution_count, store_history=False
-        )
-        after = await self._guard("after_test()")
-        if after is not None:
-            self._flag(after.get("found", []), gid)
-        return cell
+
+    def _judge(self, report: dict | None, gid: str, needed: bool = False) -> None:
+        if report is None:
+            if needed and not self._stuck:
+                self._flag(["the grader's check did not answer (its requests intercepted?)"], gid)
+            return
+        self._flag(report.get("found", []), gid)
 
     execute_cell = run_sync(async_execute_cell)
 
@@ -257,6 +306,7 @@ class GuardedExecute(Execute):
         super().on_cell_executed(**kwargs)
         cell, index = kwargs["cell"], kwargs["cell_index"]
         reply = kwargs.get("execute_reply") or {}
+        self._reply = reply
         if index not in self._tests:
             return
         status = reply.get("content", {}).get("status")
