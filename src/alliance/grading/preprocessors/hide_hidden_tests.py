@@ -9,19 +9,25 @@ lines of one assignment through; a ``NameError`` raised by student code carried 
 This class is in ``autograder/nbgrader_config.py`` for plain nbgrader and is what
 ``alliance course feedback`` runs, so both give the same page:
 
+* cells before the first hidden test are shown as graded (no hidden text was in the kernel yet);
 * a cell with hidden tests keeps its visible source (the comment says what it checks); its
   outputs become one neutral message if it failed, nothing if it passed — never its own error;
-* every code cell *after the first hidden test* loses its outputs: a test cell shows only
-  whether it passed, any other cell a note. Those outputs were produced once hidden test text
-  had been in the kernel, so any of them could carry it out (the student can re-run their
-  notebook to see them);
+* every code cell *from the first hidden test on* loses its outputs, because any of them could
+  carry hidden text that student code read: a test shows only whether it passed, any other cell
+  a note (the student can re-run the notebook to see them);
+* the one exception is a failed check's hint that the released notebook itself shows word for
+  word (``check_fingerprint(..., '3 and 6: does it add meaning…')``): only lines the student
+  already has can be shown, so nothing hidden can travel that way;
 * widget state is dropped (widgets updated late could carry text too).
-
-Cells before the first hidden test are shown as graded.
 """
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from nbconvert.preprocessors import Preprocessor
@@ -29,6 +35,10 @@ from nbformat import NotebookNode
 from traitlets import Unicode
 
 from alliance.grading.hidden import has_hidden_tests, strip_hidden
+
+#: exception names a failed check may show with its hint (a name chosen by student code could
+#: carry text; these cannot)
+KNOWN_ERRORS = {"AssertionError", "StudentInputError", "NameError", "NotImplementedError"}
 
 
 def _failed(cell: NotebookNode) -> bool:
@@ -50,8 +60,37 @@ def _error(ename: str, evalue: str) -> NotebookNode:
     )
 
 
+def shown_lines(sources: list[str]) -> frozenset[str]:
+    """Every line a notebook shows, and every line of every string literal in its code."""
+    lines: set[str] = set()
+    for source in sources:
+        lines.update(line.strip() for line in source.splitlines() if line.strip())
+        try:
+            tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            continue
+        for tok in tokens:
+            if tok.type != tokenize.STRING:
+                continue
+            try:
+                value = ast.literal_eval(tok.string)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, str):
+                lines.update(line.strip() for line in value.splitlines() if line.strip())
+    return frozenset(lines)
+
+
+@lru_cache(maxsize=16)
+def _released(path: str, mtime: float) -> frozenset[str]:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    return shown_lines([c.source for c in nb.cells])
+
+
 class HideHiddenTests(Preprocessor):
-    """Hidden tests reduced to a neutral message; nothing after the first one shown."""
+    """Hidden tests reduced to a neutral message; nothing after the first one but known hints."""
 
     message = Unicode(
         "A hidden check in this cell did not pass. Hidden checks test cases you cannot see "
@@ -86,17 +125,49 @@ class HideHiddenTests(Preprocessor):
         )
         if first is None:
             return nb, resources
+        shown = self._release_lines(resources)
         for cell in cells[first:]:
             if cell.cell_type != "code":
                 continue
-            failed = _failed(cell)
-            if has_hidden_tests(cell.source):
+            if not _is_test(cell) and not has_hidden_tests(cell.source):
+                if cell.get("outputs"):
+                    note = NotebookNode(
+                        output_type="stream", name="stdout", text=self.not_shown + "\n"
+                    )
+                    cell.outputs = [note]
+                continue
+            hidden = has_hidden_tests(cell.source)
+            if hidden:
                 cell.source = strip_hidden(cell.source)
-                cell.outputs = [_error("HiddenTestFailed", self.message)] if failed else []
-            elif _is_test(cell):
-                cell.outputs = [_error("TestFailed", self.visible_failed)] if failed else []
-            elif cell.get("outputs"):
-                cell.outputs = [
-                    NotebookNode(output_type="stream", name="stdout", text=self.not_shown + "\n")
-                ]
+            cell.outputs = [self._verdict(cell, hidden, shown)] if _failed(cell) else []
         return nb, resources
+
+    def _verdict(self, cell: NotebookNode, hidden: bool, shown: frozenset[str]) -> NotebookNode:
+        """What a failed test cell shows: a hint the release shows, else a neutral message."""
+        for out in cell.get("outputs", []):
+            if out.get("output_type") != "error":
+                continue
+            lines = [ln.strip() for ln in str(out.get("evalue", "")).splitlines() if ln.strip()]
+            known = [ln for ln in lines if ln in shown]
+            if known:
+                ename = out.get("ename") if out.get("ename") in KNOWN_ERRORS else "TestFailed"
+                return _error(ename, "\n".join(known))
+            break
+        return _error(
+            "HiddenTestFailed" if hidden else "TestFailed",
+            self.message if hidden else self.visible_failed,
+        )
+
+    def _release_lines(self, resources: dict[str, Any]) -> frozenset[str]:
+        """The lines of the released notebook this feedback is for (empty if not found)."""
+        info = resources.get("nbgrader") or {}
+        if not info.get("assignment") or not info.get("notebook"):
+            return frozenset()
+        from nbgrader.coursedir import CourseDirectory
+
+        coursedir = CourseDirectory(config=self.config)
+        path = (
+            Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"]))
+            / f"{info['notebook']}.ipynb"
+        )
+        return _released(str(path), path.stat().st_mtime) if path.is_file() else frozenset()
