@@ -234,16 +234,22 @@ def _with_imports(src: str, own: tuple[str, ...]) -> str:
     }
     if own:
         used.add("check_own_code")
-    head = [f"from alliance.exercises import {', '.join(sorted(used))}", ""] if used else []
-    head += [f'check_own_code({f}, "{f}")' for f in own]
     rest = lines[n:]
-    while rest and not rest[0].strip():
+    imports = []
+    while rest and (not rest[0].strip() or rest[0].startswith(("from ", "import "))):
+        if rest[0].strip():
+            imports.append(rest[0])
         rest = rest[1:]
-    if head and rest and not rest[0].startswith("### ") and head[-1]:
-        head.append("")
-    if not own and head and rest and rest[0].startswith("### "):
-        head = head[:-1]
-    return "\n".join(lines[:n] + head + rest)
+    if used:
+        imports.insert(0, f"from alliance.exercises import {', '.join(sorted(used))}")
+    blocks = [imports, [f'check_own_code({f}, "{f}")' for f in own]]
+    out = lines[:n]
+    for block in blocks:
+        if block:
+            out += ([""] if out[n:] else []) + block
+    if rest:
+        out += [""] + rest if out[n:] else rest
+    return "\n".join(out)
 
 
 def _hint_length(node: ast.expr) -> int | None:

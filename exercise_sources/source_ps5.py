@@ -34,6 +34,28 @@ RESOLUTION_STATEMENTS = {
     6: "\"I thought you'd be different from the last counsellor. I'm let down, honestly.\"",
 }
 RESOLUTION = {"withdrawal": [5, 1, 3], "confrontation": [2, 6, 4]}
+# Part E: the repair evidence as chapter 8 reports it (Eubanks, Muran & Safran, 2018).
+REPAIR_EVIDENCE = {
+    1: (
+        "Across 11 studies with 1,314 patients, rupture repair was associated with outcome at "
+        "r = .29 (Eubanks, Muran & Safran, 2018).",
+        "supported",
+    ),
+    2: (
+        "Training therapists in rupture repair has been shown to improve outcomes.",
+        "not-supported",
+    ),
+    3: (
+        "In 6 studies with 276 trainees, the effect of repair training was small (r = .11, "
+        "d = .22) and not statistically significant (p = .28).",
+        "supported",
+    ),
+    4: (
+        "Because the training effect was not significant, the evidence shows that training in "
+        "repair does not work.",
+        "not-supported",
+    ),
+}
 # The invented people of this problem set.
 PEOPLE = ["Kofi", "Ingrid", "Novak", "Yasmin", "Teodor"]
 
@@ -48,7 +70,7 @@ def build():
         """
         # Problem set 5 — Repairing ruptures
 
-        *About 65 minutes. 26 points: 6 graded automatically, 20 by your instructor.*
+        *About 70 minutes. 27 points: 7 graded automatically, 20 by your instructor.*
 
         Safran and Muran describe two families of repair. **Immediate** strategies address the
         rupture directly at the level of the task or goal: give a rationale for the task, change
@@ -300,4 +322,33 @@ def build():
             )
             """,
         )
+    evidence = "\n".join(f"        {i}. {text}" for i, (text, _) in REPAIR_EVIDENCE.items())
+    nb.md(
+        f"""
+        ## Part E — What the repair evidence shows (1 point)
+
+        Is each statement `"supported"` or `"not-supported"` by the evidence on rupture repair
+        and on training in it, as chapter 8 reports it?
+
+{evidence}
+        """
+    )
+    nb.answer(
+        "ps5-e-evidence",
+        """
+        # A dictionary from statement number (1-4) to "supported" or "not-supported":
+        # repair_evidence = {1: "...", 2: "...", 3: "...", 4: "..."}
+        ### BEGIN SOLUTION
+        repair_evidence = {1: "supported", 2: "not-supported", 3: "supported", 4: "not-supported"}
+        ### END SOLUTION
+        """,
+    )
+    nb.label_tests(
+        "ps5-e",
+        "repair_evidence",
+        {i: label for i, (_, label) in REPAIR_EVIDENCE.items()},
+        '["supported", "not-supported"]',
+        ["supported", "not-supported"],
+        [((1, 2, 3, 4), "statements 1 to 4", "What does a non-significant result not tell you?")],
+    )
     return nb
