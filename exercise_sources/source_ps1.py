@@ -112,25 +112,6 @@ def build() -> Notebook:
     )
     labels_src = "".join(f"    {label!r},\n" for label in LABELS)
     nb.code(f"LABELS = [\n{labels_src}]")
-    nb.answer(
-        "ps1-a-labels",
-        """
-        # A dictionary from response number (1-8) to its label, a string from LABELS:
-        # response_types = {1: "...", 2: "...", ..., 8: "..."}
-        ### BEGIN SOLUTION
-        response_types = {
-            1: "open-question",
-            2: "minimising",
-            3: "simple-reflection",
-            4: "advice",
-            5: "closed-question",
-            6: "complex-reflection",
-            7: "affirmation",
-            8: "reassurance",
-        }
-        ### END SOLUTION
-        """,
-    )
     key = {
         1: "open-question",
         2: "minimising",
@@ -141,6 +122,16 @@ def build() -> Notebook:
         7: "affirmation",
         8: "reassurance",
     }
+    nb.answer(
+        "ps1-a-labels",
+        f"""
+        # A dictionary from response number (1-8) to its label, a string from LABELS:
+        # response_types = {{1: "...", 2: "...", ..., 8: "..."}}
+        ### BEGIN SOLUTION
+        response_types = {key!r}
+        ### END SOLUTION
+        """,
+    )
     nb.label_tests(
         "ps1-a",
         "response_types",

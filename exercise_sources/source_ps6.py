@@ -26,7 +26,7 @@ FINDINGS = {
         1,
     ),
     "b": (
-        "In 44 cases of brief psychotherapy, rupture–repair patterns appeared in 50% of the cases and linear trends in 66% (Stevens et al., 2007).",
+        "In 44 cases, rupture–repair patterns appeared in 50% of the cases and linear trends in 66% (Stevens et al., 2007).",
         2,
     ),
     "c": (
@@ -34,7 +34,7 @@ FINDINGS = {
         3,
     ),
     "d": (
-        "Of 116 clients in prolonged exposure for PTSD, 46% had at least one rupture, and ruptures that were not repaired predicted worse outcomes (McLaughlin et al., 2014).",
+        "In one study of 116 clients, 46% had at least one rupture, and ruptures that were not repaired predicted worse outcomes (McLaughlin et al., 2014).",
         4,
     ),
     "e": (
@@ -173,7 +173,7 @@ FEEDBACK = {
     ),
     5: ("Feedback had a large effect for every client.", "not-supported"),
     6: (
-        "A meta-analysis of PCOMS, which pairs the ORS with the SRS, found a small overall effect on general symptoms, g = 0.27 across 18 studies (Østergård et al., 2018).",
+        "A meta-analysis of PCOMS, which pairs the ORS with the SRS, found a small overall effect, g = 0.27 across 18 studies (Østergård et al., 2018).",
         "supported",
     ),
     7: (

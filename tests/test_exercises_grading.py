@@ -642,8 +642,11 @@ def test_feedback_has_no_hidden_tests(graded, ps, student):
 def test_feedback_never_shows_solutions(graded, ps):
     """No line of a solution, hidden test or model answer reaches the feedback of students who
     never wrote it (the visible label checks hold fingerprints, not answers)."""
+    release = nbformat.read(graded.course.release_notebook(ps), as_version=4)
+    public = "\n".join(c.source for c in release.cells)
     secret, _ = _regions(graded.course.source_notebook(ps))
-    assert secret
+    secret = {line for line in secret if len(line) >= 25 and line not in public}
+    assert len(secret) >= 5
     for student in ("blank", "alwaysequal"):
         page = _visible_text(graded.course.feedback_html(ps, student))
         leaked = [line for line in secret if line in page]
@@ -731,8 +734,9 @@ def test_validate_flags_wrong_labels_and_shows_the_hint_whole(graded, ps):
         for failure in _validated(graded, ps, student).get("failed", []):
             lines = ANSI.sub("", failure["raw_error"]).splitlines()
             starts = [i for i, line in enumerate(lines) if EXCEPTION_LINE.match(line)]
-            assert starts, failure["raw_error"]
-            message = lines[starts[-1] :]
+            # nbgrader's own one-liners (an unanswered written cell) have no exception line
+            message = lines[starts[-1] :] if starts else lines
+            assert starts or lines == ["You did not provide a response."], lines
             too_long = [line for line in message if len(line) > VALIDATE_LINE]
             assert not too_long, f"{ps}/{student}: Validate would cut {too_long}"
 

@@ -161,12 +161,13 @@ def _unknown_keys(node: MappingNode, allowed: set[str], bad) -> None:
         bad(node, f"key {key!r} appears twice")
 
 
-def _text(value, parent, key: str, bad) -> str | None:
+def _scalar(value, parent, key: str, tag: str, kind: str, bad) -> str | None:
+    """The text of a scalar of YAML type ``tag`` (``str``, ``int``), or None after a problem."""
     if value is None:
         bad(parent, f"missing '{key}'")
         return None
-    if not isinstance(value, ScalarNode) or value.tag != "tag:yaml.org,2002:str":
-        bad(value, f"'{key}' should be text")
+    if not isinstance(value, ScalarNode) or value.tag != f"tag:yaml.org,2002:{tag}":
+        bad(value, f"'{key}' should be {kind}")
         return None
     if not value.value.strip():
         bad(value, f"'{key}' is empty")
@@ -174,14 +175,13 @@ def _text(value, parent, key: str, bad) -> str | None:
     return value.value
 
 
+def _text(value, parent, key: str, bad) -> str | None:
+    return _scalar(value, parent, key, "str", "text", bad)
+
+
 def _int(value, parent, key: str, bad) -> int | None:
-    if value is None:
-        bad(parent, f"missing '{key}'")
-        return None
-    if not isinstance(value, ScalarNode) or value.tag != "tag:yaml.org,2002:int":
-        bad(value, f"'{key}' should be a whole number")
-        return None
-    return int(value.value)
+    found = _scalar(value, parent, key, "int", "a whole number", bad)
+    return None if found is None else int(found)
 
 
 def _refs(value, parent, key: str, bad) -> tuple[str, ...] | None:
