@@ -26,13 +26,13 @@ import nbformat  # noqa: E402
 
 from alliance.figures.legibility import report  # noqa: E402
 
-RETINA = 2  # the inline backend saves course figures at twice their dpi (figures.style)
+SCALES = (1, 2)  # the inline backend saves at the figure's dpi, or twice it ("retina")
 
 
-def png_size(fig: plt.Figure) -> tuple[int, int]:
-    """The pixel size of the PNG the inline backend would save for ``fig``."""
+def png_size(fig: plt.Figure, scale: int) -> tuple[int, int]:
+    """The pixel size of the PNG the inline backend would save for ``fig`` at ``scale`` x dpi."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=RETINA * fig.dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=scale * fig.dpi, bbox_inches="tight")
     return struct.unpack(">II", buffer.getvalue()[16:24])
 
 
@@ -47,8 +47,8 @@ def probe(path: str) -> list[dict]:
             exec(compile(cell.source, f"{path} (cell {index})", "exec"), namespace)  # noqa: S102
         for number in plt.get_fignums():
             fig = plt.figure(number)
-            width, height = png_size(fig)
-            figures.append({"cell": index, "png": [width, height], **asdict(report(fig))})
+            sizes = {str(scale): list(png_size(fig, scale)) for scale in SCALES}
+            figures.append({"cell": index, "png": sizes, **asdict(report(fig))})
         plt.close("all")
     return figures
 

@@ -283,14 +283,17 @@ def test_chapter_figures_are_drawn_at_the_width_shown_with_readable_text(
         png = (built_book / "chapters" / image["src"]).resolve()
         width_px, height_px, dpi = png_info(png)
         name = f"{stem} figure from cell {figure['cell']} ({png.name[:8]})"
-        assert [width_px, height_px] == figure["png"], f"{name}: not the figure the chapter draws"
+        scale = str(round(dpi / figure["dpi"]))  # 2 when saved "retina", at twice the dpi
+        assert [width_px, height_px] == figure["png"].get(scale), (
+            f"{name}: not the figure the chapter draws ({figure['png']}, {dpi:.0f} dpi)"
+        )
         drawn_css = width_px / dpi * CSS_PX_PER_INCH
         assert image["width"] >= MAX_SHRINK * drawn_css, (
             f"{name}: drawn {drawn_css:.0f}px wide ({width_px}px at {dpi:.0f} dpi) but shown at "
             f"{image['width']:.0f}px: draw it at most {COLUMN_WIDTH_IN} in wide"
         )
-        scale = image["width"] / width_px  # CSS px per PNG pixel as shown
-        smallest_css = figure["smallest_text_pt"] * dpi / 72 * scale
+        shown_scale = image["width"] / width_px  # CSS px per PNG pixel as shown
+        smallest_css = figure["smallest_text_pt"] * dpi / 72 * shown_scale
         assert smallest_css >= small_print - 0.05, (
             f"{name}: its smallest text ({figure['smallest_text']!r}, "
             f"{figure['smallest_text_pt']}pt) is shown at {smallest_css:.1f}px, below the "
