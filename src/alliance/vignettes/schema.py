@@ -36,6 +36,7 @@ RESPONSE_TYPES: dict[str, str] = {
     "open-question": "Open question",
     "closed-question": "Closed question",
     "affirmation": "Affirmation",
+    "praise": "Praise",
     "validation": "Validation",
     "summary": "Summary",
     "advice": "Advice",
