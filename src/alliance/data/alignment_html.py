@@ -40,7 +40,7 @@ def summary_table(alignment: Alignment) -> str:
             n = sum(1 for o in objectives if any(problem_set(i) == s for i in o.assessed))
             cells.append(f"<td>{n or '—'}</td>")
         rows.append(
-            f'<tr><th scope="row">Chapter {chapter.number}</th><td>{len(objectives)}</td>'
+            f'<tr><th scope="row">{chapter.number}</th><td>{len(objectives)}</td>'
             f"<td>{practised}</td>{''.join(cells)}</tr>"
         )
     return (
