@@ -252,4 +252,3 @@ def solutions_of(source: Path) -> dict[str, str]:
         if meta.get("solution"):
             out[meta["grade_id"]] = solution_code(cell)
     return out
-
