@@ -1,4 +1,4 @@
-"""``alliance vignette check`` and ``alliance vignette show``: the author's tools.
+"""``alliance vignette check``, ``show`` and ``stats``: the author's tools.
 
 Why a checker on the command line: authors write YAML by hand, and the book build would otherwise
 be the first place a broken vignette shows up, far from the file and line at fault.
@@ -42,13 +42,19 @@ def summary(v: Vignette, label: str) -> str:
     )
 
 
-def run_check(args: argparse.Namespace) -> int:
+def _paths(names: list[str]) -> list[Path]:
+    """The files named (a folder stands for the YAML files in it), or the shipped library."""
+    if not names:
+        return loader.library_files()
     paths: list[Path] = []
-    for name in args.files:  # a folder stands for the YAML files in it
+    for name in names:
         path = Path(name)
         paths.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    if not args.files:
-        paths = loader.library_files()
+    return paths
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = _paths(args.files)
     if not paths:
         print(f"no vignette files in {loader.library_dir()}")
         return 0
@@ -111,9 +117,44 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_stats(args: argparse.Namespace) -> int:
+    """Print the surface-cue statistics; exit 1 if the files together (or the review questions)
+    give the best answer away more often than chance allows (``cue_limits.yaml``)."""
+    from alliance.vignettes import stats
+
+    paths = _paths(args.files)
+    results = loader.check_files(paths, rules=False)
+    broken = [p for r in results for p in r.problems]
+    for problem in broken:
+        print(problem, file=sys.stderr)
+    if broken:
+        return 1
+    found = [stats.vignette_stats(r.vignette) for r in results if r.vignette is not None]
+    failed = False
+    if found:
+        heading = "These files together" if args.files else "Library"
+        print("\n".join(stats.format_library(found, heading)))
+        together = stats.cue_stats(d for s in found for d in stats.vignette_decisions(s.vignette))
+        for problem in together.problems():
+            failed = True
+            print(f"  OVER THE LIMIT: {problem}")
+        for s, r in zip(found, [r for r in results if r.vignette is not None], strict=True):
+            print()
+            print("\n".join(stats.format_vignette(s, loader._label(r.path))))
+    if args.review is not None or not args.files:
+        chapters = [Path(c) for c in args.review or []] or stats.chapter_files()
+        decisions = stats.review_decisions(chapters)
+        print()
+        print("\n".join(stats.format_review(decisions)))
+        for problem in stats.cue_stats(decisions).problems():
+            failed = True
+            print(f"  OVER THE LIMIT: {problem}")
+    return 1 if failed else 0
+
+
 def register(parser: argparse.ArgumentParser) -> None:
-    """Add ``check`` and ``show`` under ``alliance vignette``."""
-    sub = parser.add_subparsers(dest="command", metavar="{check,show}")
+    """Add ``check``, ``show`` and ``stats`` under ``alliance vignette``."""
+    sub = parser.add_subparsers(dest="command", metavar="{check,show,stats}")
     sub.required = True
     check = sub.add_parser(
         "check",
@@ -127,3 +168,25 @@ def register(parser: argparse.ArgumentParser) -> None:
     show = sub.add_parser("show", help="print a readable outline of a vignette")
     show.add_argument("vignette", help="a shipped vignette id or a path to a YAML file")
     show.set_defaults(func=run_show)
+    st = sub.add_parser(
+        "stats",
+        help="does length or position give the best answer away? (vignettes, review questions)",
+        description=(
+            "For the files together and for each file: decision points, how often the best "
+            "option is the longest (and the shortest), where it sits, the reading length of "
+            "best and other options, the endings reachable and the best path. With no file "
+            "named: the shipped library and the chapters' review questions. Exit status 1 "
+            "when the files together or the review questions exceed chance by more than the "
+            "limits in cue_limits.yaml."
+        ),
+    )
+    st.add_argument(
+        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
+    )
+    st.add_argument(
+        "--review",
+        nargs="*",
+        metavar="CHAPTER",
+        help="also the review questions of these chapter files (no file: the book's chapters)",
+    )
+    st.set_defaults(func=run_stats)
