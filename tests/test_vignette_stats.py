@@ -85,12 +85,33 @@ def test_review_questions_are_all_read() -> None:
 def test_stats_command_for_one_file(capsys) -> None:
     status = main(["vignette", "stats", str(FIXTURES / "fixture-basic.yaml")])
     out = capsys.readouterr().out
-    assert "These files together: 1 vignette, 4 decision points" in out
+    assert "These files together" not in out  # one file: its own figures only
     assert "fixture-basic.yaml: 4 decision points (4 with one best option, 0 tied)" in out
     assert "best option is the longest:  3 of 4 (75%; chance 46%, limit 56%)" in out
     assert "best path: 2 choices (3-1) -> end-repaired (repaired)" in out
     assert "OVER THE LIMIT: the best option is the longest in 3 of 4" in out
     assert "Review questions" not in out
+    assert status == 1
+    assert main(["vignette", "stats", str(FIXTURES)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("These files together: 2 vignettes, 5 decision points")
+
+
+def test_stats_command_reads_review_questions(tmp_path: Path, capsys) -> None:
+    chapter = tmp_path / "01-x.md"
+    chapter.write_text(
+        '# X\n\n```{review-question}\n:id: q1\nkind: choice\nprompt: "P?"\noptions:\n'
+        '  - {text: "Short", correct: true, explanation: "Yes."}\n'
+        '  - {text: "A much longer wrong answer", correct: false, explanation: "No."}\n'
+        "```\n",
+        encoding="utf-8",
+    )
+    status = main(
+        ["vignette", "stats", str(FIXTURES / "fixture-payload.yaml"), "--review", str(chapter)]
+    )
+    out = capsys.readouterr().out
+    assert "Review questions: 1 multiple-choice question (0 without exactly one correct" in out
+    assert "best option is the shortest: 1 of 1 (100%; chance 50%, limit 60%)" in out
     assert status == 1
 
 

@@ -11,9 +11,13 @@ import sys
 import textwrap
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alliance.vignettes import loader
 from alliance.vignettes.schema import OUTCOMES, Vignette
+
+if TYPE_CHECKING:
+    from alliance.vignettes.stats import CueStats
 
 
 def _shortest_to_ending(v: Vignette) -> int | None:
@@ -98,11 +102,16 @@ def outline(v: Vignette) -> str:
             lines.append(wrap.fill(f"  cue: {node.cue}"))
         for i, c in enumerate(node.choices, 1):
             effect = " ".join(f"{k}{x:+d}" for k, x in c.effect.items() if x)
-            lines.append(wrap.fill(f"  {i}. ({c.type}; {effect or 'no effect'}) {c.therapist}"))
+            marks = "".join([f"; id {c.id}" if c.id else "", "; repair" if c.is_repair else ""])
+            lines.append(
+                wrap.fill(f"  {i}. ({c.type}; {effect or 'no effect'}{marks}) {c.therapist}")
+            )
             lines.append(f"      -> {c.next}")
         if node.ending:
             lines.append(f"  ENDING: {OUTCOMES[node.ending.outcome]}")
             lines.append(wrap.fill(f"  debrief: {node.ending.debrief}"))
+            for note in node.ending.notes:
+                lines.append(wrap.fill(f"  note (if {note.when} {note.target}): {note.text}"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -129,27 +138,41 @@ def run_stats(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if broken:
         return 1
-    found = [stats.vignette_stats(r.vignette) for r in results if r.vignette is not None]
+    found = [
+        (stats.vignette_stats(r.vignette), loader._label(r.path))
+        for r in results
+        if r.vignette is not None
+    ]
     failed = False
     if found:
-        heading = "These files together" if args.files else "Library"
-        print("\n".join(stats.format_library(found, heading)))
-        together = stats.cue_stats(d for s in found for d in stats.vignette_decisions(s.vignette))
-        for problem in together.problems():
-            failed = True
-            print(f"  OVER THE LIMIT: {problem}")
-        for s, r in zip(found, [r for r in results if r.vignette is not None], strict=True):
-            print()
-            print("\n".join(stats.format_vignette(s, loader._label(r.path))))
+        if len(found) > 1 or not args.files:
+            heading = "These files together" if args.files else "Library"
+            print("\n".join(stats.format_library([s for s, _ in found], heading)))
+        together = stats.cue_stats(
+            d for s, _ in found for d in stats.vignette_decisions(s.vignette)
+        )
+        if len(found) > 1 or not args.files:
+            failed = _over_the_limit(together) or failed
+        for s, label in found:
+            if len(found) > 1 or not args.files:
+                print()
+            print("\n".join(stats.format_vignette(s, label)))
+        if len(found) == 1 and args.files:
+            failed = _over_the_limit(together) or failed
     if args.review is not None or not args.files:
         chapters = [Path(c) for c in args.review or []] or stats.chapter_files()
         decisions = stats.review_decisions(chapters)
         print()
         print("\n".join(stats.format_review(decisions)))
-        for problem in stats.cue_stats(decisions).problems():
-            failed = True
-            print(f"  OVER THE LIMIT: {problem}")
+        failed = _over_the_limit(stats.cue_stats(decisions)) or failed
     return 1 if failed else 0
+
+
+def _over_the_limit(cues: CueStats) -> bool:
+    problems = cues.problems()
+    for problem in problems:
+        print(f"  OVER THE LIMIT: {problem}")
+    return bool(problems)
 
 
 def register(parser: argparse.ArgumentParser) -> None:

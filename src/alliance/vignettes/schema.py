@@ -41,6 +41,7 @@ RESPONSE_TYPES: dict[str, str] = {
     "praise": "Praise",
     "validation": "Validation",
     "seeking-collaboration": "Seeking collaboration",
+    "giving-information": "Giving information",
     "advice": "Advice",
     "reassurance": "Reassurance",
     "minimising": "Minimising",

@@ -320,7 +320,7 @@ def format_library(stats: list[VignetteStats], heading: str = "Library") -> list
         f"best option, {c.decisions - c.single} tied)",
         *format_cues(c),
         f"  endings reachable: {endings}",
-        f"  best path: {mean:.1f} choices on average ({len(lengths)} best paths)",
+        f"  best path: {mean:.1f} choices on average ({_n(len(lengths), 'best path')})",
     ]
 
 
