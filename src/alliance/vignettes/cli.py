@@ -175,6 +175,12 @@ def _over_the_limit(cues: CueStats) -> bool:
     return bool(problems)
 
 
+def _files_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
+    )
+
+
 def register(parser: argparse.ArgumentParser) -> None:
     """Add ``check``, ``show`` and ``stats`` under ``alliance vignette``."""
     sub = parser.add_subparsers(dest="command", metavar="{check,show,stats}")
@@ -184,9 +190,7 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="validate vignette files (all shipped vignettes when none is named)",
         description="Validate vignette YAML files and print every problem as path:line: message.",
     )
-    check.add_argument(
-        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
-    )
+    _files_argument(check)
     check.set_defaults(func=run_check)
     show = sub.add_parser("show", help="print a readable outline of a vignette")
     show.add_argument("vignette", help="a shipped vignette id or a path to a YAML file")
@@ -203,9 +207,7 @@ def register(parser: argparse.ArgumentParser) -> None:
             "limits in cue_limits.yaml."
         ),
     )
-    st.add_argument(
-        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
-    )
+    _files_argument(st)
     st.add_argument(
         "--review",
         nargs="*",
