@@ -183,7 +183,7 @@ def decode_path(code: str) -> tuple[str, list[int]]:
     if not match:
         raise PathError(
             f"malformed path code {code!r}: expected '<vignette-id>:<choices>', e.g. "
-            "'goals-different-agendas:2-1-3-1'"
+            "'goals-different-agendas:2-3'"
         )
     vid, steps = match["id"], match["steps"]
     if not re.match(ID_PATTERN, vid):
