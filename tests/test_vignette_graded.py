@@ -16,7 +16,7 @@ import pytest
 from alliance.vignettes import load_vignette, replay
 from alliance.vignettes.stats import best_indices, best_paths
 
-EXERCISES = Path(__file__).resolve().parents[1] / "exercises"
+EXERCISES = Path(__file__).resolve().parents[1] / "exercise_sources"
 MAX_STEPS = 16
 
 
@@ -52,7 +52,8 @@ def every_path(v) -> list[list[int]]:
         node = v.nodes[node_id]
         if node.is_ending:
             out.append(path)
-        elif len(path) < MAX_STEPS:
+        else:
+            assert len(path) < MAX_STEPS, f"{v.id}: a path runs past {MAX_STEPS} steps (a loop?)"
             stack.extend((c.next, [*path, i]) for i, c in enumerate(node.choices))
     return out
 
