@@ -100,8 +100,15 @@ def one_size(n: int, jobs: int, tmp: Path) -> dict:
     plain_s = time.perf_counter() - t
     t = time.perf_counter()
     run_alliance(
-        "autograde", PS, "--jobs", str(jobs), "--quiet", "--course-dir", str(ours.root),
-        check=False, timeout=7200,
+        "autograde",
+        PS,
+        "--jobs",
+        str(jobs),
+        "--quiet",
+        "--course-dir",
+        str(ours.root),
+        check=False,
+        timeout=7200,
     )
     ours_s = time.perf_counter() - t
     a, b = scores(plain.root), scores(ours.root)

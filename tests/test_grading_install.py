@@ -60,7 +60,7 @@ def venv(tmp_path_factory) -> Path:
 
 
 def test_installed_package_comes_from_the_venv_not_the_checkout(venv, tmp_path):
-    code = "import alliance, alliance.grading.autograde, alliance.exercises.paths; "
+    code = "import alliance, alliance.grading.autograde, alliance.exercises.checks; "
     code += "print(alliance.__file__)"
     done = _run([str(venv), "-c", code], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
