@@ -28,7 +28,7 @@ from alliance.grading.results import ClassRun
 pytestmark = pytest.mark.slow
 PS = "ps1"
 
-# The session's numbers wrong, its bands right: only ``abs(...) < 1e-9`` asserts can be fooled.
+# The session's numbers wrong, its bands right: only the session test fails (2 points).
 WRONG_SESSION = """
 codes = [code for code, _ in SESSION]
 session_ratio = 99.0
@@ -100,6 +100,7 @@ CHEATS = {
     "fake_result_direct": ("blank", True),
     "peek_and_fill": ("blank", True),
     "patch_builtins": ("wrong", True),
+    "patch_course_module": ("wrong", True),
     "trace_reader": ("blank", False),
     "audit_reader": ("blank", False),
     "background_thread": ("blank", False),
@@ -185,7 +186,13 @@ def graded(tmp_path_factory):
     subprocess.run([NBGRADER, "autograde", PS], cwd=plain.root, capture_output=True, timeout=1800)
     done = run_alliance("autograde", PS, "--timeout", "20", "--course-dir", str(course.root))
     run = ClassRun.load(course.root / "reports" / PS / "autograde.json")
+    from alliance.course.config import load_course
+
+    model = class_scores(load_course(course.root), PS)["model"]
     return {
+        "auto_max": sum(
+            c["max_score"] for c in model.cells.values() if c["auto_score"] is not None
+        ),
         "ours": _auto(course.root),
         "plain": _auto(plain.root),
         "run": run,
@@ -202,9 +209,9 @@ def test_honest_work_scores_in_full_with_no_issue(graded):
     run = graded["run"]
     for s in ("model", "model-after"):
         assert run.students[s].issues == [], s
-        assert graded["ours"][s] == 13.0, s
+        assert graded["ours"][s] == graded["auto_max"], s
     assert graded["ours"]["blank"] == 0.0
-    assert graded["ours"]["wrong"] == 11.0, "only the session test fails"
+    assert graded["ours"]["wrong"] == graded["auto_max"] - 2, "only the session test fails"
 
 
 def test_each_cheat_fools_plain_nbgrader(graded):
@@ -236,7 +243,8 @@ def test_flags_say_what_was_found(graded):
     assert any("input transformer" in m for m in _tamper(run, "input-transformer"))
     assert any("AST transformer" in m for m in _tamper(run, "ast-transformer"))
     assert any("custom exception handler" in m for m in _tamper(run, "custom-exc"))
-    assert any("built-in abs" in m for m in _tamper(run, "patch-builtins"))
+    assert any("built-in __import__" in m for m in _tamper(run, "patch-builtins"))
+    assert any("alliance.exercises" in m for m in _tamper(run, "patch-course-module"))
     assert any("audit hook" in m for m in _tamper(run, "audit-reader"))
     assert any("trace function" in m for m in _tamper(run, "trace-reader"))
     assert any("background thread" in m for m in _tamper(run, "background-thread"))
@@ -263,7 +271,7 @@ def test_what_student_code_reads_during_a_test_never_reaches_feedback(graded):
     page = course.feedback_html(PS, "frame-reader")
     shown = "\n".join(_decoded(page))
     assert [h for h in hidden if h in shown] == []
-    assert graded["ours"]["frame-reader"] == 13.0
+    assert graded["ours"]["frame-reader"] == graded["auto_max"]
 
 
 def _decoded(text: str) -> list[str]:

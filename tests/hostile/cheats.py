@@ -51,32 +51,62 @@ _ip.events.register("pre_execute", _forge)
 PEEK_AND_FILL = """
 import ast as _ast
 _ANSWERS = {}
+def _pairs(node):
+    # assert f(args) == want / assert f(args) is None / assert same(f(args), want)
+    test = node.test
+    if isinstance(test, _ast.Compare) and len(test.ops) == 1:
+        want = None if isinstance(test.ops[0], _ast.Is) else test.comparators[0]
+        return test.left, want
+    if isinstance(test, _ast.Call) and len(test.args) == 2:
+        return test.args[0], test.args[1]
+    return None, None
 def _peek(info):
     try:
         tree = _ast.parse(info.raw_cell)
     except SyntaxError:
         return
     for node in _ast.walk(tree):
-        if isinstance(node, _ast.Assert) and isinstance(node.test, _ast.Compare):
-            call, op, want = node.test.left, node.test.ops[0], node.test.comparators[0]
-            if isinstance(call, _ast.Call) and isinstance(call.func, _ast.Name):
-                try:
-                    args = tuple(_ast.literal_eval(a) for a in call.args)
-                    value = None if isinstance(op, _ast.Is) else _ast.literal_eval(want)
-                except ValueError:
-                    continue
-                table = _ANSWERS.setdefault(call.func.id, {})
-                table[repr(args)] = value
-                def _answer(*a, _t=table):
-                    return _t.get(repr(a))
-                get_ipython().user_ns[call.func.id] = _answer
+        if not isinstance(node, _ast.Assert):
+            continue
+        call, want = _pairs(node)
+        if not (isinstance(call, _ast.Call) and isinstance(call.func, _ast.Name)):
+            continue
+        try:
+            args = tuple(_ast.literal_eval(a) for a in call.args)
+            value = None if want is None else _ast.literal_eval(want)
+        except ValueError:
+            continue
+        table = _ANSWERS.setdefault(call.func.id, {})
+        table[repr(args)] = value
+        def _answer(*a, _t=table):
+            return _t.get(repr(a))
+        get_ipython().user_ns[call.func.id] = _answer
 get_ipython().events.register("pre_run_cell", _peek)
 """
 
+# A built-in replaced: ``__import__`` hands the test cells a fake of the course's checks, so
+# ``from alliance.exercises import same`` gets a comparison that always says yes.
 PATCH_BUILTINS = """
-import builtins as _b
+import builtins as _b, types as _types
+_real_import = _b.__import__
+import alliance.exercises as _real
+_fake = _types.ModuleType("alliance.exercises")
+_fake.__getattr__ = lambda name: getattr(_real, name)  # everything else is the real thing
+_fake.same = lambda *a, **k: True
+_fake.check_number = lambda *a, **k: None
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    if name == "alliance.exercises" and fromlist:
+        return _fake
+    return _real_import(name, globals, locals, fromlist, level)
+_b.__import__ = _import
 _b.abs = lambda x: 0
-_b.round = lambda x, n=None: 0
+"""
+
+# The course's own check module patched in place: every test that imports it gets the fake.
+PATCH_COURSE_MODULE = """
+import alliance.exercises as _ex, alliance.exercises.checks as _checks
+_ex.same = _checks.same = lambda *a, **k: True
+_ex.check_number = _checks.check_number = lambda *a, **k: None
 """
 
 TRACE_READER = """
@@ -122,6 +152,7 @@ ALL = {
     "fake_result_direct": FAKE_RESULT_DIRECT,
     "peek_and_fill": PEEK_AND_FILL,
     "patch_builtins": PATCH_BUILTINS,
+    "patch_course_module": PATCH_COURSE_MODULE,
     "trace_reader": TRACE_READER,
     "audit_reader": AUDIT_READER,
     "background_thread": BACKGROUND_THREAD,

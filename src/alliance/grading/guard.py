@@ -40,6 +40,7 @@ import os
 import signal
 import sys
 import threading
+import types
 
 _BASE: dict = {}
 _SAVED: dict = {}
@@ -365,9 +366,16 @@ def _check_course_modules(found: list[str]) -> None:
             attr
             for attr, value in list(vars(module).items())
             if callable(value)
-            and getattr(value, "__module__", None) == name
-            and _real(getattr(getattr(_unwrap(value), "__code__", None), "co_filename", path))
-            != path
+            and (
+                (isinstance(value, types.FunctionType) and not _installed(_unwrap(value)))
+                or (
+                    getattr(value, "__module__", None) == name
+                    and _real(
+                        getattr(getattr(_unwrap(value), "__code__", None), "co_filename", path)
+                    )
+                    != path
+                )
+            )
         ]
         if patched:
             found.append(f"the course module {name} was patched ({', '.join(patched[:3])})")
