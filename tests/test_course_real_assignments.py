@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from course_helpers import NBGRADER, run_alliance
-from hostile.leaks import leaker, payloads
+from hostile.leaks import digests, leaker, payloads
 
 from alliance.course.config import load_course
 from alliance.grading.feedback import leaks, secrets
@@ -144,30 +144,23 @@ def test_feedback_is_one_policy_and_leaks_nothing(courses, feedback, assignment)
         assert leaks(mine, hidden) == [], f"{assignment}/{student}"
         assert "HIDDEN TESTS" not in mine
     hostile = visible_text(feedback[assignment]["ours"]["hostile"])
-    printed = re.findall(r"LEAK-B64 ([A-Za-z0-9+/=]{20,})", hostile)  # outputs, not the source
-    shown = "\n".join(base64.b64decode(p).decode() for p in printed)
+    shown = "\n".join(_decoded(re.findall(r"LEAK-B64 ([A-Za-z0-9+/=]{20,})", hostile)))
     assert [h for h in hidden if h in shown] == []
     # the leak cells' outputs are shown only before the first hidden test
-    assert len(printed) == _tests_before_first_hidden(ours, assignment)
+    shown_digests = re.findall(r"LEAK-DIGEST ([0-9a-f]{16})", hostile)  # outputs, not source
+    assert len(shown_digests) == _tests_before_first_hidden(ours, assignment)
     if hidden:
         assert "A hidden check in this cell did not pass" in hostile
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_no_display_update_after_the_first_hidden_test(courses, assignment):
-    """A display made early and updated late would show late text in an early cell."""
-    ours, _, _ = courses
-    (path,) = (ours / "autograded" / "hostile" / assignment).glob("*.ipynb")
-    nb = json.loads(path.read_text())
-    early: list[str] = []
-    for c in nb["cells"]:
-        if c["cell_type"] == "code" and "BEGIN HIDDEN TESTS" in "".join(c["source"]):
-            break
-        early += payloads({"cells": [c]})
-    setup = nb["cells"][0]
-    (shown,) = [o for o in setup["outputs"] if o["output_type"] == "display_data"]
-    text = "".join(shown["data"]["text/plain"])
-    assert text == "watching" or text in {"LEAK-UPDATE " + p for p in early}
+def _decoded(chunks: list[str]) -> list[str]:
+    out = []
+    for chunk in chunks:
+        try:
+            out.append(base64.b64decode(chunk + "=" * (-len(chunk) % 4)).decode(errors="replace"))
+        except ValueError:  # cut at the output limit mid-way
+            pass
+    return out
 
 
 def _tests_before_first_hidden(root: Path, assignment: str) -> int:
@@ -183,10 +176,32 @@ def _tests_before_first_hidden(root: Path, assignment: str) -> int:
     return count + 1  # and the leak cell at the very end
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_display_update_after_the_first_hidden_test(courses, assignment):
+    """A display made early and updated late would show late text in an early cell."""
+    ours, _, _ = courses
+    (path,) = (ours / "autograded" / "hostile" / assignment).glob("*.ipynb")
+    nb = json.loads(path.read_text())
+    early: list[dict] = []
+    for c in nb["cells"]:
+        if c["cell_type"] == "code" and "BEGIN HIDDEN TESTS" in "".join(c["source"]):
+            break
+        early.append(c)
+    allowed = {"watching"} | {f"LEAK-UPDATE {d}" for d in digests(early)}
+    setup = nb["cells"][0]
+    (shown,) = [o for o in setup["outputs"] if o["output_type"] == "display_data"]
+    text = "".join(shown["data"]["text/plain"])
+    assert " ".join(text.split()[:2]) in allowed
+
+
 def test_leak_check_ignores_text_the_release_shows_and_finds_real_leaks(courses, feedback):
     ours, _, _ = courses
     with_hidden = [a for a in ASSIGNMENTS if secrets(load_course(ours), a)]
-    assert len(with_hidden) >= 4, "ps1, ps3, ps4 and ps5 have hidden tests"
+    sources = {
+        a: next((ours.parent / "exercises" / a).glob("*.ipynb")).read_text() for a in ASSIGNMENTS
+    }
+    assert with_hidden == [a for a in ASSIGNMENTS if "BEGIN HIDDEN TESTS" in sources[a]]
+    assert with_hidden, "some assignment has hidden tests"
     release = " ".join(
         p.read_text() for a in ASSIGNMENTS for p in (ours / "release" / a).glob("*.ipynb")
     )

@@ -16,7 +16,7 @@ import copy
 import nbformat
 
 SETUP = """
-import base64, linecache, sys
+import base64, hashlib, linecache, sys
 from IPython.display import display
 _LOOT = []
 _ip = get_ipython()
@@ -42,9 +42,11 @@ _seen = "\\n".join(
     [str(x) for x in In] + [str(x) for x in _ih] + _LOOT
     + ["".join(v[2]) for v in list(linecache.cache.values()) if len(v) > 2 and v[2]]
 )
+_digest = hashlib.sha256(_seen.encode()).hexdigest()[:16]
+print("LEAK-DIGEST", _digest)
 print("LEAK-B64", base64.b64encode(_seen.encode()).decode())
 print("LEAK-RAW", _seen)
-_HANDLE.update({"text/plain": "LEAK-UPDATE " + _seen}, raw=True)
+_HANDLE.update({"text/plain": f"LEAK-UPDATE {_digest} " + _seen}, raw=True)
 raise NameError(_seen)
 """
 
@@ -62,6 +64,17 @@ def leaker(release_path) -> nbformat.NotebookNode:
     out = copy.deepcopy(nb)
     out.cells = cells
     return out
+
+
+def digests(cells: list[dict]) -> list[str]:
+    """The digests the leak cells among ``cells`` printed (short: never cut by output caps)."""
+    found = []
+    for c in cells:
+        for out in c.get("outputs", []):
+            text = out.get("text", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            found += [ln.split()[1] for ln in text.splitlines() if ln.startswith("LEAK-DIGEST ")]
+    return found
 
 
 def payloads(nb: dict) -> list[str]:

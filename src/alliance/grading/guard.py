@@ -326,9 +326,19 @@ def _check_sys(found: list[str]) -> None:
     if _set_aside("path_hooks", sys.path_hooks, _BASE["path_hooks"]):
         found.append("an import path hook was installed")
         _reset_list(sys.path_hooks, _BASE["path_hooks"])
-    new_threads = set(sys._current_frames()) - _BASE.get("threads", set())
+    frames = sys._current_frames()
+    new_threads = [t for t in set(frames) - _BASE.get("threads", set()) if _student(frames[t])]
     if new_threads:
         found.append(f"{len(new_threads)} background thread(s) kept running into the tests")
+
+
+def _student(frame) -> bool:
+    """Whether a thread's stack runs notebook code (a library's own threads do not)."""
+    while frame is not None:
+        if not _real(frame.f_code.co_filename).startswith(_PREFIXES):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _check_builtins(ip, found: list[str]) -> None:

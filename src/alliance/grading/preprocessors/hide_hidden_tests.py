@@ -15,9 +15,11 @@ This class is in ``autograder/nbgrader_config.py`` for plain nbgrader and is wha
 * every code cell *from the first hidden test on* loses its outputs, because any of them could
   carry hidden text that student code read: a test shows only whether it passed, any other cell
   a note (the student can re-run the notebook to see them);
-* the one exception is a failed check's hint that the released notebook itself shows word for
-  word (``check_fingerprint(..., '3 and 6: does it add meaning…')``): only lines the student
-  already has can be shown, so nothing hidden can travel that way;
+* the one exception is a failed check's message made only of text the student already has:
+  a line the released notebook shows word for word (``check_fingerprint(..., '3 and 6: does it
+  add meaning…')``), or one of the course's check messages (``alliance.exercises.checks``) whose
+  every filled-in part is such text ("The figure needs a title (ax.set_title)."). A student's
+  own values cannot be filled in, so nothing hidden can travel that way;
 * widget state is dropped (widgets updated late could carry text too).
 """
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from functools import lru_cache
 from pathlib import Path
@@ -86,7 +89,41 @@ def _released(path: str, mtime: float) -> frozenset[str]:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    return shown_lines([c.source for c in nb.cells])
+    sources = [c.source for c in nb.cells]
+    words = {w for src in sources for w in src.split()}
+    return shown_lines(sources) | frozenset(w.strip("`'\",.:;()") for w in words) | words
+
+
+@lru_cache(maxsize=1)
+def _check_messages() -> tuple[frozenset[str], tuple[re.Pattern, ...]]:
+    """The fixed lines, and the shapes of the f-strings, of the course's check messages."""
+    import alliance.exercises.checks as checks
+
+    tree = ast.parse(Path(checks.__file__).read_text(encoding="utf-8"))
+    fixed: set[str] = set()
+    shapes: list[re.Pattern] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            fixed.update(line.strip() for line in node.value.splitlines() if line.strip())
+        elif isinstance(node, ast.JoinedStr):
+            parts = [
+                re.escape(str(v.value)) if isinstance(v, ast.Constant) else "(.+?)"
+                for v in node.values
+            ]
+            shapes.append(re.compile("".join(parts).strip()))
+    return frozenset(fixed), tuple(shapes)
+
+
+def known_line(line: str, shown: frozenset[str]) -> bool:
+    """Whether ``line`` is made only of text the student already has (see the module doc)."""
+    fixed, shapes = _check_messages()
+    if line in shown or line in fixed:
+        return True
+    for shape in shapes:
+        match = shape.fullmatch(line)
+        if match and all(part in shown or part in fixed for part in match.groups()):
+            return True
+    return False
 
 
 class HideHiddenTests(Preprocessor):
@@ -148,7 +185,7 @@ class HideHiddenTests(Preprocessor):
             if out.get("output_type") != "error":
                 continue
             lines = [ln.strip() for ln in str(out.get("evalue", "")).splitlines() if ln.strip()]
-            known = [ln for ln in lines if ln in shown]
+            known = [ln for ln in lines if known_line(ln, shown)]
             if known:
                 ename = out.get("ename") if out.get("ename") in KNOWN_ERRORS else "TestFailed"
                 return _error(ename, "\n".join(known))
