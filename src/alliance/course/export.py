@@ -39,7 +39,12 @@ def autograde_results(course: Course, assignment: str) -> dict[str, dict]:
     path = course.reports_dir / assignment / "autograde.json"
     if not path.is_file():
         return {}
-    return json.loads(path.read_text()).get("students", {})
+    students = json.loads(path.read_text()).get("students", {})
+    for result in students.values():  # typed issues (alliance.grading.results) read as text
+        result["issues"] = [
+            i["message"] if isinstance(i, dict) else str(i) for i in result.get("issues", [])
+        ]
+    return students
 
 
 def student_status(scores, result: dict | None, submitted: bool) -> str:

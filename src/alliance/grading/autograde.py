@@ -18,6 +18,7 @@ Submissions are hashed before and after: grading never changes one.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -30,7 +31,7 @@ from typing import TextIO
 from alliance.course.config import Course, CourseError
 from alliance.grading import cgroup, sandbox
 from alliance.grading.gradebook import assignment_cells, assignment_notebooks, class_scores
-from alliance.grading.pool import run_pool
+from alliance.grading.pool import WorkerPool
 from alliance.grading.prepare import prepare, record_ungradable
 from alliance.grading.protocol import Reply, WorkerSettings
 from alliance.grading.results import ClassRun, Issue, Limits, StudentResult, load_class_run
@@ -99,22 +100,22 @@ def course_timeout(course: Course) -> int:
     return 30
 
 
-def check_isolation(course: Course, opts: Options, limits: sandbox.SandboxLimits, run_dir: Path):
-    """Refuse to grade unless the sandbox provably holds; say once what cannot be had here."""
+def require_tools() -> None:
     missing = sandbox.tools_missing()
     if missing:
         raise CourseError(
             f"no sandbox: {missing}. Refusing to run student code unprotected; install "
             "bubblewrap, or pass --no-sandbox to grade without one (not recommended)."
         )
-    groups = cgroup.support()
-    cgroup.sweep_stale()
-    hidden = sandbox.course_paths(course.root, course.folder("source"), course.db_url)
+
+
+def check_isolation(opts: Options, settings: WorkerSettings, groups) -> list[str]:
+    """Refuse to grade unless the sandbox provably holds; say once what cannot be had here."""
     result = sandbox.probe(
-        run_dir=run_dir,
+        run_dir=Path(settings.run_dir),
         expose=sandbox.python_paths(),
-        hidden=hidden,
-        limits=limits,
+        hidden=settings.mask,
+        limits=settings.limits,
         cgroup_support=groups,
     )
     if not result.ok:
@@ -132,39 +133,74 @@ def check_isolation(course: Course, opts: Options, limits: sandbox.SandboxLimits
         warnings.append(
             "kernels run as your own user (in a user namespace), not as an unprivileged one"
         )
-    return groups, hidden, warnings
+    return warnings
 
 
 def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.stdout) -> ClassRun:
     """Grade every submission of ``assignment``; returns (and saves) the typed results."""
     err = sys.stderr
-    limits = sandbox.SandboxLimits(memory_mb=opts.memory_mb, pids=opts.pids)
+    if opts.sandbox:
+        require_tools()
+    notebooks = assignment_notebooks(course, assignment)  # fails early if never released
+    groups = cgroup.Support(0, reason="--no-sandbox")
+    if opts.sandbox:
+        cgroup.sweep_stale()
+        groups = cgroup.support()
     run_dir = Path(tempfile.mkdtemp(prefix="alliance-grade-"))
+    reports = course.reports_dir / assignment
+    (reports / "logs").mkdir(parents=True, exist_ok=True)
+    settings = WorkerSettings(
+        course_dir=str(course.root),
+        assignment=assignment,
+        submitted_dir=str(run_dir / "submitted"),
+        run_dir=str(run_dir),
+        sandbox=opts.sandbox,
+        limits=sandbox.SandboxLimits(memory_mb=opts.memory_mb, pids=opts.pids),
+        timeout=opts.timeout if opts.timeout is not None else course_timeout(course),
+        max_output_kb=opts.max_output_kb,
+        max_notebook_output_mb=opts.max_notebook_output_mb,
+        mask=sandbox.course_paths(course.root, course.folder("source"), course.db_url),
+        cgroups=groups.available,
+        prestart=opts.prestart,
+        kernel_name=_kernel_name(course, assignment),
+    )
+    # The workers start now: they load nbgrader and a kernel while the sandbox and the
+    # submissions are checked. No student code runs before the probe has passed.
+    pool = WorkerPool(settings, opts.jobs, reports / "logs")
     try:
+        warnings: list[str] = []
         if opts.sandbox:
-            groups, hidden, warnings = check_isolation(course, opts, limits, run_dir)
+            warnings = check_isolation(opts, settings, groups)
             for w in warnings:
                 print(f"WARNING: {w}.", file=err)
         else:
             print(NO_SANDBOX_BANNER, file=err)
-            groups, warnings = cgroup.Support(0, reason="--no-sandbox"), []
-            hidden = sandbox.course_paths(course.root, course.folder("source"), course.db_url)
-        return _grade(course, assignment, opts, out, limits, run_dir, groups, hidden, warnings)
+        return _grade(course, assignment, notebooks, opts, out, pool, settings, groups, warnings)
     finally:
+        pool.close()
         sandbox.remove_tree(run_dir)
 
 
-def _grade(course, assignment, opts, out, limits, run_dir, groups, hidden, warnings) -> ClassRun:
+def _kernel_name(course: Course, assignment: str) -> str:
+    """The kernel the assignment's source notebook names (started ahead by each worker)."""
+    for path in sorted((course.folder("source") / assignment).glob("*.ipynb")):
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        except (OSError, ValueError):
+            continue
+        return str(meta.get("kernelspec", {}).get("name") or "python3")
+    return "python3"
+
+
+def _grade(course, assignment, notebooks, opts, out, pool, settings, groups, warnings):
     err = sys.stderr
-    notebooks = assignment_notebooks(course, assignment)
     cells = assignment_cells(course, assignment)
-    timeout = opts.timeout if opts.timeout is not None else course_timeout(course)
+    timeout, hidden, limits = settings.timeout, settings.mask, settings.limits
     reports = course.reports_dir / assignment
-    (reports / "logs").mkdir(parents=True, exist_ok=True)
     previous = load_class_run(course.reports_dir, assignment)
     if previous is not None and previous.assignment != assignment:
         previous = None
-    staging = run_dir / "submitted"
+    staging = Path(settings.submitted_dir)
     prepared = prepare(
         course,
         assignment,
@@ -180,20 +216,6 @@ def _grade(course, assignment, opts, out, limits, run_dir, groups, hidden, warni
     for s, checked in prepared.checked.items():
         if checked.status == "error" and checked.hashes:
             record_ungradable(course, assignment, s, staging / s / assignment)
-    settings = WorkerSettings(
-        course_dir=str(course.root),
-        assignment=assignment,
-        submitted_dir=str(staging),
-        run_dir=str(run_dir),
-        sandbox=opts.sandbox,
-        limits=limits,
-        timeout=timeout,
-        max_output_kb=opts.max_output_kb,
-        max_notebook_output_mb=opts.max_notebook_output_mb,
-        mask=hidden,
-        cgroups=groups.available,
-        prestart=opts.prestart,
-    )
     progress = Progress(len(prepared.checked), err, opts.progress)
     for s, checked in prepared.checked.items():
         if checked.status != "gradable":
@@ -202,7 +224,7 @@ def _grade(course, assignment, opts, out, limits, run_dir, groups, hidden, warni
     deadline = 60.0 + timeout * (code_cells + 1) * 1.5
     replies: dict[str, Reply] = {}
     started = time.monotonic()
-    for reply in run_pool(settings, prepared.jobs, opts.jobs, deadline, reports / "logs"):
+    for reply in pool.grade(prepared.jobs, deadline):
         replies[reply.student] = reply
         if not reply.success:
             shutil.rmtree(course.folder("autograded") / reply.student / assignment, True)

@@ -198,6 +198,11 @@ class KernelPool:
         self.stats.setup_s += km.setup_s
         return km
 
+    def warm(self, kernel_name: str) -> None:
+        """Start a kernel ahead, before the first student arrives."""
+        if kernel_name not in self._ready:
+            self._ready[kernel_name] = self._start(kernel_name)
+
     def take(self, kernel_name: str) -> SandboxedKernelManager:
         km = self._ready.pop(kernel_name, None)
         if km is None or not run_sync(km.is_alive)():

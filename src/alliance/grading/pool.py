@@ -87,47 +87,47 @@ def failed(job: Job, message: str, seconds: float) -> Reply:
     )
 
 
-def run_pool(
-    settings: WorkerSettings,
-    jobs: list[Job],
-    n_workers: int,
-    deadline_s: float,
-    logs: Path,
-) -> Iterator[Reply]:
-    """Grade ``jobs`` on ``n_workers`` workers; yields one Reply per job, in completion order."""
-    queue = deque(jobs)
-    sel = selectors.DefaultSelector()
-    workers: list[Worker] = []
-    restarts = 0
+class WorkerPool:
+    """``n`` workers, started at once (they import nbgrader and start a kernel while the
+    orchestrator checks the sandbox and the submissions), then fed one job at a time."""
 
-    def spawn(index: int) -> Worker:
-        w = Worker(settings, logs / f"worker-{index}.log")
+    def __init__(self, settings: WorkerSettings, n: int, logs: Path) -> None:
+        self.settings, self.logs = settings, logs
+        self.sel = selectors.DefaultSelector()
+        self.workers = [self._spawn(i) for i in range(max(1, n))]
+        self.restarts = 0
+
+    def _spawn(self, index: int) -> Worker:
+        w = Worker(self.settings, self.logs / f"worker-{index}.log")
         assert w.proc.stdout is not None
-        sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+        self.sel.register(w.proc.stdout, selectors.EVENT_READ, w)
         return w
 
-    def replace(w: Worker) -> None:
-        nonlocal restarts
-        index = workers.index(w)
-        sel.unregister(w.proc.stdout)
+    def _replace(self, w: Worker) -> None:
+        index = self.workers.index(w)
+        self.sel.unregister(w.proc.stdout)
         w.kill()
         sweep(w.proc.pid)  # cgroups its kernels were in
-        restarts += 1
-        if not w.ready and restarts > 2 * len(workers):
+        self.restarts += 1
+        if not w.ready and self.restarts > 2 * len(self.workers):
             tail = w.log_path.read_text(errors="replace")[-2000:] if w.log_path.is_file() else ""
             raise CourseError(
                 f"the grading processes keep failing to start; see {w.log_path}:\n{tail}"
             )
-        workers[index] = spawn(index)
+        self.workers[index] = self._spawn(index)
 
-    try:
-        for i in range(max(1, min(n_workers, len(queue))) if queue else 0):
-            workers.append(spawn(i))
-        while queue or any(w.job for w in workers):
-            for w in workers:
+    def grade(self, jobs: list[Job], deadline_s: float) -> Iterator[Reply]:
+        """One Reply per job, in completion order; a hung or dead worker costs only its job."""
+        queue = deque(jobs)
+        while len(self.workers) > max(1, len(queue)):  # fewer jobs than workers
+            w = self.workers.pop()
+            self.sel.unregister(w.proc.stdout)
+            w.close()
+        while queue or any(w.job for w in self.workers):
+            for w in self.workers:
                 if w.ready and w.job is None and queue:
                     w.send(queue.popleft(), deadline_s)
-            for key, _ in sel.select(timeout=0.5):
+            for key, _ in self.sel.select(timeout=0.5):
                 w = key.data
                 line = w.proc.stdout.readline()
                 if not line:  # the worker died
@@ -135,7 +135,7 @@ def run_pool(
                         job, took = w.job, time.monotonic() - w.started
                         w.job = None
                         yield failed(job, "the grading process died (see reports/…/logs)", took)
-                    replace(w)
+                    self._replace(w)
                     continue
                 if not w.ready:
                     w.ready = bool(protocol.loads(protocol.Ready, line).ready)
@@ -144,19 +144,21 @@ def run_pool(
                 w.job = None
                 yield reply
             now = time.monotonic()
-            for w in list(workers):
+            for w in list(self.workers):
                 if w.job is not None and now > w.deadline:
                     job, took = w.job, now - w.started
                     w.job = None
-                    replace(w)
+                    self._replace(w)
                     yield failed(
                         job, f"grading took longer than {deadline_s:.0f} s and was stopped", took
                     )
-    finally:
-        for w in workers:
+
+    def close(self) -> None:
+        for w in self.workers:
             try:
-                sel.unregister(w.proc.stdout)
+                self.sel.unregister(w.proc.stdout)
             except (KeyError, ValueError):
                 pass
             w.close()
             sweep(w.proc.pid)
+        self.workers = []

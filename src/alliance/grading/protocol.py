@@ -38,6 +38,7 @@ class WorkerSettings:
     mask: list[str] = field(default_factory=list)
     cgroups: bool = True
     prestart: bool = True
+    kernel_name: str = ""  # the assignment's kernel, started ahead when known
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkerSettings:

@@ -89,6 +89,37 @@ def kernel_settings(settings: WorkerSettings) -> KernelSettings:
     )
 
 
+def share_gradebook_engine() -> None:
+    """One database engine per gradebook for the worker's life.
+
+    Why: nbgrader opens the gradebook a dozen times per student, each time with a new SQLAlchemy
+    engine, which checks every table again and compiles every query again (a tenth of a second
+    per student, measured). The queries and their results are unchanged; only the engine, and so
+    its cache of compiled statements, is kept.
+    """
+    import nbgrader.api as nbapi
+
+    engines: dict = {}
+    create_engine = nbapi.create_engine
+
+    def shared_engine(url, **kw):
+        key = (str(url), tuple(sorted(kw.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kw)
+        return engines[key]
+
+    checked: set[int] = set()
+    create_all = nbapi.Base.metadata.create_all
+
+    def create_all_once(bind=None, **kw):
+        if id(bind) not in checked:
+            create_all(bind=bind, **kw)
+            checked.add(id(bind))
+
+    nbapi.create_engine = shared_engine
+    nbapi.Base.metadata.create_all = create_all_once
+
+
 def grade_one(api, assignment: str, job: Job, record: GradingRecord) -> Reply:
     record.reset()
     started = time.perf_counter()
@@ -127,8 +158,11 @@ def main() -> int:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    share_gradebook_engine()
     course = load_course(settings.course_dir)
     pool = KernelPool(kernel_settings(settings), prestart=settings.prestart)
+    if settings.prestart and settings.kernel_name:
+        pool.warm(settings.kernel_name)  # starts while the orchestrator checks submissions
     record = GradingRecord()
     cfg = build_config(course, settings, pool, record)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
