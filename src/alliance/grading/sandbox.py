@@ -284,8 +284,13 @@ def probe(
     hidden: Sequence[str],
     limits: SandboxLimits,
     cgroup_support=None,
+    command=None,
 ) -> ProbeResult:
-    """Plant secrets and a host socket, run :data:`PROBE` in the kernels' sandbox, judge it."""
+    """Plant secrets and a host socket, run :data:`PROBE` in the kernels' sandbox, judge it.
+
+    ``command`` builds the sandbox prefix (default :func:`bwrap_command`, what kernels get);
+    the tests pass a weaker one to show that the judgement can fail.
+    """
     work = Path(tempfile.mkdtemp(prefix="probe-", dir=run_dir))
     conn = work / "conn"
     conn.mkdir()
@@ -313,7 +318,7 @@ def probe(
         "grader_env": [marker],
     }
     group = None
-    cmd = bwrap_command(
+    cmd = (command or bwrap_command)(
         conn_dir=conn,
         expose=expose,
         mask=hidden,
