@@ -209,7 +209,7 @@ def print_summary(run: ClassRun, out: TextIO, *, shown: list[str] | None = None)
     print(
         f"Limits used: {lim.timeout_s} s per cell, {lim.memory_mb} MB memory, "
         f"{lim.max_output_kb} KB output per cell"
-        + "".join(f", {k}={v}" for k, v in sorted(lim.extra.items()) if k != "isolation"),
+        + "".join(f", {k}={v}" for k, v in sorted(lim.extra.items()) if k != "warnings"),
         file=out,
     )
     if not run.sandbox:
