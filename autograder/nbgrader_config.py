@@ -16,11 +16,6 @@ Run from this folder with the project's virtualenv first on ``PATH`` (a new grad
 
 from pathlib import Path
 
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
-
-from alliance.grading.preprocessors import HideHiddenTests
-
 HERE = Path(__file__).resolve().parent
 
 c = get_config()  # noqa: F821 -- injected by traitlets when nbgrader loads this file
@@ -47,8 +42,9 @@ c.Execute.interrupt_on_timeout = True
 # HideHiddenTests shows a failed hidden test as a neutral message (never its traceback, which
 # prints the hidden assert) and drops its hidden source; every output produced after the first
 # hidden test is replaced too, so text student code read from a hidden test cannot come back out.
+# (Named, not imported: loading this file stays instant for commands that never give feedback.)
 c.GenerateFeedback.preprocessors = [
-    GetGrades,
-    CSSHTMLHeaderPreprocessor,
-    HideHiddenTests,
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "alliance.grading.preprocessors.HideHiddenTests",
 ]

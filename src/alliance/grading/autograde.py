@@ -138,17 +138,28 @@ def check_isolation(opts: Options, settings: WorkerSettings, groups) -> list[str
 
 def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.stdout) -> ClassRun:
     """Grade every submission of ``assignment``; returns (and saves) the typed results."""
-    err = sys.stderr
     if opts.sandbox:
         require_tools()
+    reports = course.reports_dir / assignment
+    (reports / "logs").mkdir(parents=True, exist_ok=True)
+    # The workers start first: they import nbgrader (a second or more) while this process
+    # reads the course, checks the sandbox and the submissions. They run no student code
+    # before the probe below has passed.
+    pool = WorkerPool(opts.jobs, reports / "logs")
+    try:
+        return _run(course, assignment, opts, out, pool)
+    finally:
+        pool.close()
+
+
+def _run(course: Course, assignment: str, opts: Options, out: TextIO, pool) -> ClassRun:
+    err = sys.stderr
     notebooks = assignment_notebooks(course, assignment)  # fails early if never released
     groups = cgroup.Support(0, reason="--no-sandbox")
     if opts.sandbox:
         cgroup.sweep_stale()
         groups = cgroup.support()
     run_dir = Path(tempfile.mkdtemp(prefix="alliance-grade-"))
-    reports = course.reports_dir / assignment
-    (reports / "logs").mkdir(parents=True, exist_ok=True)
     settings = WorkerSettings(
         course_dir=str(course.root),
         assignment=assignment,
@@ -164,9 +175,7 @@ def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.
         prestart=opts.prestart,
         kernel_name=_kernel_name(course, assignment),
     )
-    # The workers start now: they load nbgrader and a kernel while the sandbox and the
-    # submissions are checked. No student code runs before the probe has passed.
-    pool = WorkerPool(settings, opts.jobs, reports / "logs")
+    pool.configure(settings)  # each starts a kernel now, while the sandbox is probed
     try:
         warnings: list[str] = []
         if opts.sandbox:
@@ -177,7 +186,7 @@ def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.
             print(NO_SANDBOX_BANNER, file=err)
         return _grade(course, assignment, notebooks, opts, out, pool, settings, groups, warnings)
     finally:
-        pool.close()
+        pool.close()  # before the run folder goes (the kernels' folders are in it)
         sandbox.remove_tree(run_dir)
 
 

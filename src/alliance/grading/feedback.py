@@ -89,18 +89,20 @@ def leaks(page: str, hidden: list[str]) -> list[str]:
 
 
 def feedback_config(course: Course):
-    """The course config with the one feedback policy in place (once)."""
+    """The course config with the one feedback policy in place (once, and last)."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
     from traitlets.config import Config
+    from traitlets.utils.importstring import import_item
 
     from alliance.grading.preprocessors import HideHiddenTests
 
     cfg = Config(course.config)
-    configured = list(
-        course.config.get("GenerateFeedback", {}).get("preprocessors")
+    configured = [
+        import_item(p) if isinstance(p, str) else p
+        for p in course.config.get("GenerateFeedback", {}).get("preprocessors")
         or [GetGrades, CSSHTMLHeaderPreprocessor]
-    )
+    ]
     kept = [p for p in configured if p not in (HideHiddenTests, ClearHiddenTests)]
     cfg.GenerateFeedback.preprocessors = kept + [HideHiddenTests]
     return cfg

@@ -28,7 +28,7 @@ from alliance.grading.results import Issue
 class Worker:
     """A worker process and the job it is on."""
 
-    def __init__(self, settings: WorkerSettings, log_path: Path) -> None:
+    def __init__(self, log_path: Path) -> None:
         self.log_path = log_path
         self.log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - lives with the worker
         self.proc = subprocess.Popen(
@@ -40,11 +40,14 @@ class Worker:
             bufsize=1,
             start_new_session=True,  # its own process group: killing it takes its kernels too
         )
-        self._write(protocol.dumps(settings))
         self.ready = False
         self.job: Job | None = None
         self.deadline = 0.0
         self.started = 0.0
+
+    def configure(self, settings: WorkerSettings) -> None:
+        """The run's settings: the worker has been importing nbgrader while they were made."""
+        self._write(protocol.dumps(settings))
 
     def _write(self, line: str) -> None:
         assert self.proc.stdin is not None
@@ -65,12 +68,19 @@ class Worker:
         self.proc.wait()
         self.log.close()
 
-    def close(self) -> None:
+    def finish(self) -> None:
+        """No more jobs: the worker stops its kernels and exits (see :meth:`close`)."""
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    def close(self) -> None:
+        self.finish()
+        try:
             self.proc.wait(timeout=30)
-        except (subprocess.TimeoutExpired, BrokenPipeError, OSError):
+        except subprocess.TimeoutExpired:
             self.kill()
         finally:
             if not self.log.closed:
@@ -88,19 +98,28 @@ def failed(job: Job, message: str, seconds: float) -> Reply:
 
 
 class WorkerPool:
-    """``n`` workers, started at once (they import nbgrader and start a kernel while the
-    orchestrator checks the sandbox and the submissions), then fed one job at a time."""
+    """``n`` workers, started first thing (they import nbgrader while the orchestrator reads
+    the course, checks the sandbox and the submissions), configured, then fed one job at a
+    time."""
 
-    def __init__(self, settings: WorkerSettings, n: int, logs: Path) -> None:
-        self.settings, self.logs = settings, logs
+    def __init__(self, n: int, logs: Path) -> None:
+        self.logs = logs
+        self.settings: WorkerSettings | None = None
         self.sel = selectors.DefaultSelector()
         self.workers = [self._spawn(i) for i in range(max(1, n))]
         self.restarts = 0
 
+    def configure(self, settings: WorkerSettings) -> None:
+        self.settings = settings
+        for w in self.workers:
+            w.configure(settings)
+
     def _spawn(self, index: int) -> Worker:
-        w = Worker(self.settings, self.logs / f"worker-{index}.log")
+        w = Worker(self.logs / f"worker-{index}.log")
         assert w.proc.stdout is not None
         self.sel.register(w.proc.stdout, selectors.EVENT_READ, w)
+        if self.settings is not None:
+            w.configure(self.settings)
         return w
 
     def _replace(self, w: Worker) -> None:
@@ -122,6 +141,7 @@ class WorkerPool:
         while len(self.workers) > max(1, len(queue)):  # fewer jobs than workers
             w = self.workers.pop()
             self.sel.unregister(w.proc.stdout)
+            w.finish()
             w.close()
         while queue or any(w.job for w in self.workers):
             for w in self.workers:
@@ -154,11 +174,14 @@ class WorkerPool:
                     )
 
     def close(self) -> None:
+        """Stop every worker (all at once: each stops its own kernels first)."""
         for w in self.workers:
             try:
                 self.sel.unregister(w.proc.stdout)
             except (KeyError, ValueError):
                 pass
+            w.finish()
+        for w in self.workers:
             w.close()
             sweep(w.proc.pid)
         self.workers = []

@@ -153,21 +153,24 @@ def main() -> int:
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    settings = protocol.loads(WorkerSettings, sys.stdin.readline())
-
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    share_gradebook_engine()
-    course = load_course(settings.course_dir)
+    first = sys.stdin.readline()
+    if not first.strip():  # the run stopped before it began (e.g. the sandbox probe failed)
+        return 0
+    settings = protocol.loads(WorkerSettings, first)
+    # The first kernel starts now and boots while nbgrader is imported below.
     pool = KernelPool(kernel_settings(settings), prestart=settings.prestart)
     if settings.prestart and settings.kernel_name:
-        pool.warm(settings.kernel_name)  # starts while the orchestrator checks submissions
-    record = GradingRecord()
-    cfg = build_config(course, settings, pool, record)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-    proto.write(protocol.dumps(protocol.Ready()))
+        pool.warm(settings.kernel_name)
     try:
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+
+        share_gradebook_engine()
+        course = load_course(settings.course_dir)
+        record = GradingRecord()
+        cfg = build_config(course, settings, pool, record)
+        api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        proto.write(protocol.dumps(protocol.Ready()))
         for line in sys.stdin:
             if line.strip():
                 job = protocol.loads(Job, line)
