@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,21 +144,22 @@ def autograde(course: Course, assignment: str, opts: Options, out: TextIO = sys.
     # The workers start first: they import nbgrader (a second or more) while this process
     # reads the course, checks the sandbox and the submissions. They run no student code
     # before the probe below has passed.
-    pool = WorkerPool(opts.jobs, reports / "logs")
+    groups = cgroup.Support(0, reason="--no-sandbox")
+    if opts.sandbox:
+        cgroup.sweep_stale()
+        sandbox.sweep_stale_runs()
+        groups = cgroup.support()
+    pool = WorkerPool(opts.jobs, reports / "logs", groups)
     try:
-        return _run(course, assignment, opts, out, pool)
+        return _run(course, assignment, opts, out, pool, groups)
     finally:
         pool.close()
 
 
-def _run(course: Course, assignment: str, opts: Options, out: TextIO, pool) -> ClassRun:
+def _run(course: Course, assignment: str, opts: Options, out: TextIO, pool, groups) -> ClassRun:
     err = sys.stderr
     notebooks = assignment_notebooks(course, assignment)  # fails early if never released
-    groups = cgroup.Support(0, reason="--no-sandbox")
-    if opts.sandbox:
-        cgroup.sweep_stale()
-        groups = cgroup.support()
-    run_dir = Path(tempfile.mkdtemp(prefix="alliance-grade-"))
+    run_dir = sandbox.new_run_dir()
     settings = WorkerSettings(
         course_dir=str(course.root),
         assignment=assignment,
@@ -171,7 +171,7 @@ def _run(course: Course, assignment: str, opts: Options, out: TextIO, pool) -> C
         max_output_kb=opts.max_output_kb,
         max_notebook_output_mb=opts.max_notebook_output_mb,
         mask=sandbox.course_paths(course.root, course.folder("source"), course.db_url),
-        cgroups=groups.available,
+        cgroup=groups.to_json() if groups.available else {},
         prestart=opts.prestart,
         kernel_name=_kernel_name(course, assignment),
     )

@@ -40,6 +40,21 @@ class Support:
     def available(self) -> bool:
         return self.version > 0
 
+    def to_json(self) -> dict:
+        return {
+            "version": self.version,
+            "memory_parent": str(self.memory_parent) if self.memory_parent else None,
+            "pids_parent": str(self.pids_parent) if self.pids_parent else None,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> Support:
+        paths = {
+            k: Path(data[k]) if data.get(k) else None for k in ("memory_parent", "pids_parent")
+        }
+        return cls(int(data["version"]), reason=data.get("reason", ""), **paths)
+
 
 def _own_paths() -> dict[str, str]:
     """This process's cgroup per controller ("" for the v2 unified tree)."""
@@ -91,12 +106,36 @@ def support() -> Support:
     return Support(2, parent, parent)
 
 
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie no longer does: an orphan may wait long to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def _procs(folder: Path) -> list[int]:
+    try:
+        return [int(p) for p in (folder / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 class KernelGroup:
     """The cgroup(s) of one sandboxed kernel: created with limits, read, killed and removed."""
 
-    def __init__(self, sup: Support, memory_mb: int, pids_max: int) -> None:
+    def __init__(self, sup: Support, memory_mb: int, pids_max: int, tag: str = "k") -> None:
         self.support = sup
-        name = f"alliance-{os.getpid()}-{next(_counter)}"
+        # the creating process's pid comes first: sweep() and sweep_stale() find groups by it
+        name = f"alliance-{os.getpid()}-{tag}{next(_counter)}"
         assert sup.memory_parent is not None and sup.pids_parent is not None
         self.dirs = sorted({sup.memory_parent / name, sup.pids_parent / name})
         self.memory_dir = sup.memory_parent / name
@@ -180,17 +219,22 @@ class KernelGroup:
         return n
 
     def remove(self) -> None:
-        """Kill what is left and remove the group (retried briefly while processes exit)."""
+        """Kill what is left and remove the group, groups inside it first (retried briefly
+        while processes exit)."""
         for _ in range(50):
             self.kill()
             left = []
-            for d in self.dirs:
-                try:
-                    d.rmdir()
-                except FileNotFoundError:
-                    pass
-                except OSError:
-                    left.append(d)
+            for top in self.dirs:
+                nested = sorted(top.glob("**/alliance-*"), key=lambda p: -len(p.parts))
+                for d in [*nested, top]:
+                    for pid in _procs(d):
+                        _kill(pid)
+                    try:
+                        d.rmdir()
+                    except FileNotFoundError:
+                        pass
+                    except OSError:
+                        left.append(d)
             if not left:
                 return
             time.sleep(0.02)
@@ -220,5 +264,5 @@ def sweep_stale() -> None:
         assert parent is not None
         for d in parent.glob("alliance-*-*"):
             pid = d.name.split("-")[1]
-            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            if pid.isdigit() and not process_alive(int(pid)):
                 sweep(int(pid))

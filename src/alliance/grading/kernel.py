@@ -86,13 +86,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         parent.mkdir(parents=True, exist_ok=True)
         # The connection folder: connection file and sockets. Root-owned, writable by the
         # kernel's user only until the kernel is up (mode 1733: create, not list or delete).
-        self.scratch = Path(tempfile.mkdtemp(prefix="k-", dir=parent))
+        self.scratch = Path(tempfile.mkdtemp(prefix="k", dir=parent))
         self.root_mode = sandbox.running_as_root() and s.sandbox
         os.chmod(self.scratch, 0o1733 if self.root_mode else 0o700)
         if s.sandbox:
             sandbox.write_identity(self.scratch)
         self.transport = "ipc"
-        self.ip = str(self.scratch / "ipc")
+        self.ip = str(self.scratch / "s")  # sockets s-1 … s-5: Unix socket paths are short
         self.connection_file = str(self.scratch / f"kernel-{uuid.uuid4().hex[:8]}.json")
         self.client_class = "alliance.grading.kernel.CappedKernelClient"
         self.group: KernelGroup | None = None
@@ -142,6 +142,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         # The kernel's own stdout/stderr (fd level) go to a log file, never to the terminal.
         log = open(self.scratch.parent / f"{self.scratch.name}.log", "wb")  # noqa: SIM115
         kw.update(stdout=log, stderr=subprocess.STDOUT, cwd=str(self.scratch))
+        kw["preexec_fn"] = sandbox.die_with_parent  # a kernel never outlives its worker
         if self.settings.sandbox:  # bwrap clears it anyway; the launcher needs no more
             kw.update(env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")}, cwd="/")
         self.launched_at = time.perf_counter()

@@ -20,25 +20,44 @@ from pathlib import Path
 
 from alliance.course.config import CourseError
 from alliance.grading import protocol
-from alliance.grading.cgroup import sweep
+from alliance.grading.cgroup import KernelGroup, sweep
 from alliance.grading.protocol import Job, Reply, Timings, WorkerSettings
 from alliance.grading.results import Issue
+from alliance.grading.sandbox import die_with_parent
+
+#: what one worker process (nbgrader, not student code) may use, all its processes together
+WORKER_MEMORY_MB = 2048
+WORKER_PIDS = 256
 
 
 class Worker:
-    """A worker process and the job it is on."""
+    """A worker process and the job it is on.
 
-    def __init__(self, log_path: Path) -> None:
+    Why so guarded: a worker outliving its orchestrator keeps its kernels and their memory. It
+    dies with the orchestrator (``PR_SET_PDEATHSIG``), its kernels die with it (bubblewrap's
+    ``--die-with-parent``, their PID namespace, their cgroup), and it runs in a cgroup of its own
+    where the machine has them. It starts isolated (``python -I``, in ``/``) so no module in the
+    instructor's current folder can shadow one it imports.
+    """
+
+    def __init__(self, log_path: Path, groups=None) -> None:
         self.log_path = log_path
         self.log = open(log_path, "a", encoding="utf-8")  # noqa: SIM115 - lives with the worker
+        cmd = [sys.executable, "-I", "-m", "alliance.grading.worker"]
+        self.group = None
+        if groups is not None and groups.available:
+            self.group = KernelGroup(groups, WORKER_MEMORY_MB, WORKER_PIDS, tag="w")
+            cmd = self.group.attach_command(cmd)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "alliance.grading.worker"],
+            cmd,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
             text=True,
             bufsize=1,
+            cwd="/",
             start_new_session=True,  # its own process group: killing it takes its kernels too
+            preexec_fn=die_with_parent,  # dies with the orchestrator, however that dies
         )
         self.ready = False
         self.job: Job | None = None
@@ -66,7 +85,13 @@ class Worker:
         except ProcessLookupError:
             pass
         self.proc.wait()
+        self._remove_group()
         self.log.close()
+
+    def _remove_group(self) -> None:
+        if self.group is not None:
+            self.group.remove()
+            self.group = None
 
     def finish(self) -> None:
         """No more jobs: the worker stops its kernels and exits (see :meth:`close`)."""
@@ -83,6 +108,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.kill()
         finally:
+            self._remove_group()
             if not self.log.closed:
                 self.log.close()
 
@@ -102,8 +128,9 @@ class WorkerPool:
     the course, checks the sandbox and the submissions), configured, then fed one job at a
     time."""
 
-    def __init__(self, n: int, logs: Path) -> None:
+    def __init__(self, n: int, logs: Path, groups=None) -> None:
         self.logs = logs
+        self.groups = groups
         self.settings: WorkerSettings | None = None
         self.sel = selectors.DefaultSelector()
         self.workers = [self._spawn(i) for i in range(max(1, n))]
@@ -115,7 +142,7 @@ class WorkerPool:
             w.configure(settings)
 
     def _spawn(self, index: int) -> Worker:
-        w = Worker(self.logs / f"worker-{index}.log")
+        w = Worker(self.logs / f"worker-{index}.log", self.groups)
         assert w.proc.stdout is not None
         self.sel.register(w.proc.stdout, selectors.EVENT_READ, w)
         if self.settings is not None:

@@ -36,7 +36,9 @@ class WorkerSettings:
     max_output_kb: int = 1024
     max_notebook_output_mb: int = 16
     mask: list[str] = field(default_factory=list)
-    cgroups: bool = True
+    # where the kernels' cgroups go: the orchestrator's own cgroup, not the worker's (a worker
+    # runs in a small group of its own, which must not count its kernels)
+    cgroup: dict = field(default_factory=dict)  # Support fields; {} when there are none
     prestart: bool = True
     kernel_name: str = ""  # the assignment's kernel, started ahead when known
 
@@ -45,6 +47,11 @@ class WorkerSettings:
         data = dict(data)
         data["limits"] = SandboxLimits(**data.get("limits", {}))
         return cls(**data)
+
+    def cgroup_support(self):
+        from alliance.grading.cgroup import Support
+
+        return Support.from_json(self.cgroup) if self.cgroup else None
 
 
 @dataclass

@@ -48,6 +48,8 @@ BWRAP = os.environ.get("ALLIANCE_BWRAP") or shutil.which("bwrap") or "/usr/bin/b
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"
 SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
 NOBODY = 65534
+#: temporary run folders are named after the grading process, so a crashed run's can be found
+RUN_PREFIX = "alliance-grade-"
 HOME = "/home/student"
 MB = 1024 * 1024
 
@@ -408,6 +410,35 @@ def course_paths(course_root: Path, source_dir: Path, db_url: str) -> list[str]:
                 hide.add(str(folder / ".git"))
                 break
     return sorted(hide)
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: be killed when the process that started it dies, however."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+def runs_base() -> Path:
+    """Where run folders go: the temporary folder, unless its path is too long for the
+    kernels' Unix sockets (108 bytes in all), then /tmp."""
+    base = tempfile.gettempdir()
+    return Path(base if len(base) <= 50 else "/tmp")
+
+
+def new_run_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=runs_base()))
+
+
+def sweep_stale_runs() -> None:
+    """Remove run folders whose grading process no longer exists (a crash, a kill -9)."""
+    from alliance.grading.cgroup import process_alive
+
+    for folder in runs_base().glob(f"{RUN_PREFIX}*-*"):
+        pid = folder.name[len(RUN_PREFIX) :].split("-")[0]
+        if pid.isdigit() and not process_alive(int(pid)) and folder.is_dir():
+            remove_tree(folder)
 
 
 def remove_tree(path: Path) -> None:

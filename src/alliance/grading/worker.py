@@ -22,7 +22,6 @@ import traceback
 
 from alliance.course.config import Course, load_course
 from alliance.grading import protocol
-from alliance.grading.cgroup import support
 from alliance.grading.kernel import KernelPool, KernelSettings
 from alliance.grading.protocol import GradingRecord, Job, Reply, WorkerSettings
 
@@ -85,7 +84,7 @@ def kernel_settings(settings: WorkerSettings) -> KernelSettings:
         limits=settings.limits,
         mask=list(settings.mask),
         run_dir=settings.run_dir,
-        cgroups=support() if settings.sandbox and settings.cgroups else None,
+        cgroups=settings.cgroup_support() if settings.sandbox else None,
     )
 
 
