@@ -22,12 +22,17 @@ di,1004,Di,Silva,di@example.org,B,S4,di
 """
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("collect")
+def new_course(tmp_path_factory, name: str) -> tuple[Path, Path]:
+    """A released demo course and the roster beside it."""
+    tmp = tmp_path_factory.mktemp(name)
     root = make_course(tmp / "course")
     (tmp / "roster.csv").write_text(ROSTER)
     return root, tmp
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return new_course(tmp_path_factory, "collect")
 
 
 def nb_text(marker: str, root: Path) -> str:
@@ -157,10 +162,7 @@ def test_roster_errors_name_file_and_line(course):
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
     """A second course (the tests below must not see the first one's submissions)."""
-    tmp = tmp_path_factory.mktemp("collect2")
-    root = make_course(tmp / "course")
-    (tmp / "roster.csv").write_text(ROSTER)
-    return root, tmp
+    return new_course(tmp_path_factory, "collect2")
 
 
 def collect(root: Path, tmp: Path, source: Path, *extra: str):

@@ -58,6 +58,8 @@ def _add_command(
 def cmd_release(course, args) -> int:
     from alliance.course.release import release
 
+    if args.due and args.all:
+        raise CourseError("--due applies to one assignment: release them one at a time")
     release(course, _assignments(course, args), due=args.due)
     return 0
 
