@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENTS = ("ps1", "ps3")
 DUE = {"ps1": datetime(2026, 2, 6, 17, 0), "ps3": datetime(2026, 2, 20, 17, 0)}  # UTC
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$")
+LABEL = re.compile(r'"[a-z][a-z0-9_-]{1,30}"')  # short string literals: labels, keys
 WEAK_ANSWER = "I would say back what they told me and ask how they feel about it."
 
 
@@ -113,8 +114,10 @@ def released(root: Path, assignment: str) -> tuple[str, dict]:
 def student_notebook(root: Path, assignment: str, m: Member) -> dict:
     """What ``m`` hands in: each answer is the model answer with chance ``level``, else as given.
 
-    Written answers that are not the model get a short, weak answer (or stay blank for a blank
-    student). Deterministic for a given member and assignment.
+    A model code answer of anyone but the strongest student has, half the time, a slip: two of
+    its short string literals swapped (two labels, two keys), so some of its tests fail and
+    others pass. Written answers that are not the model get a short, weak answer (or stay blank
+    for a blank student). Deterministic for a given member and assignment.
     """
     _, nb = released(root, assignment)
     nb = copy.deepcopy(nb)
@@ -128,12 +131,23 @@ def student_notebook(root: Path, assignment: str, m: Member) -> dict:
         kind, model = models[gid]
         if rng.random() < m.level:
             cell["source"] = model
+            if kind == "code" and m.level < 1 and rng.random() < 0.5:
+                cell["source"] = slip(model, rng)
         elif kind == "markdown":
             cell["source"] = WEAK_ANSWER
         if kind == "code" and first_code and SYNTAX_ERROR[assignment] == m.student_id:
             cell["source"] = _source(cell) + "\nprint('done'))\n"
         first_code = first_code and kind != "code"
     return nb
+
+
+def slip(code: str, rng: random.Random) -> str:
+    """``code`` with two of its short string literals swapped (a plausible mix-up)."""
+    found = sorted(set(LABEL.findall(code)))
+    if len(found) < 2:
+        return code
+    a, b = rng.sample(found, 2)
+    return code.replace(a, "\0").replace(b, a).replace("\0", b)
 
 
 def canvas_name(m: Member) -> str:

@@ -445,3 +445,25 @@ def test_feedback_for_every_graded_student(ex, course):
     assert cmd.returncode == 0, "\n".join(cmd.actual)
     for s in read_assignment(course, "ps1").submissions:
         assert list((course.folder("feedback") / s / "ps1").glob("*.html")), s
+
+
+@pytest.mark.browser
+def test_report_and_question_view_pass_axe(course, browser):
+    from conftest import describe_violations, open_page, run_axe, serve_folder
+
+    url, stop = serve_folder(course.reports_dir / "ps1")
+    page = open_page(browser)
+    try:
+        for path in ("report.html", "written/ps1-c-reflections.html"):
+            page.goto(url + path)
+            images = page.locator("img")
+            for i in range(images.count()):  # every figure loads and has its description
+                assert images.nth(i).evaluate("img => img.naturalWidth > 0")
+                assert len(images.nth(i).get_attribute("alt") or "") > 40
+            violations = run_axe(page)
+            assert not violations, f"{path}:\n" + describe_violations(violations)
+        assert not page.console_errors and not page.failed_requests
+        assert not page.external_requests
+    finally:
+        page.context.close()
+        stop()

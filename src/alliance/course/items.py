@@ -134,12 +134,9 @@ def advice(s: ItemStats) -> tuple[str, bool]:
         )
         review = True
     elif p > EASY:
-        notes.append(
-            "Easy: nearly everyone earned these points — fine for a core skill, but it tells you "
-            "little about who needs help."
-        )
+        notes.append("Easy: nearly everyone earned it (fine for a core skill).")
     if r is None and p <= EASY:
-        notes.append("Everyone scored the same here, so it cannot separate anyone.")
+        notes.append("Everyone scored the same, so it separates no one.")
     if not notes:
-        notes.append("Works as intended: moderately hard, and it goes with the rest of the score.")
+        notes.append("No concern.")
     return " ".join(notes), review

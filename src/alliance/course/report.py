@@ -139,7 +139,7 @@ table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padd
 text-align:left;vertical-align:top}caption{font-weight:bold;text-align:left;padding:.3rem 0}
 img{max-width:100%;height:auto;border:1px solid #d9d9d9}a{color:#0b5394}
 a:focus,a:hover,.wide:focus{outline:3px solid #0072B2;outline-offset:2px}
-.wide{overflow-x:auto}.review{font-weight:bold}
+.wide{overflow-x:auto}.review{font-weight:bold}.marks th,.marks td{white-space:nowrap}
 """
 
 
@@ -236,6 +236,7 @@ def report(
     page = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>Class report: {_e(assignment)}</title><style>{CSS}</style></head>"
         f"<body><main><h1>Class report: {_e(assignment)}</h1>"
         + "".join(s for s in sections if s)
@@ -398,7 +399,7 @@ def _students_section(d: ReportData, folder: Path, data: dict) -> str:
         + _scroll(
             _table(head, rows, "Scores per student and graded cell", raw=True),
             "Scores per student and question",
-        )
+        ).replace("<table>", '<table class="marks">', 1)
     )
 
 

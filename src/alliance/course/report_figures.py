@@ -105,6 +105,7 @@ def tests_figure(rows: list[tuple[str, float]], path: Path) -> tuple[str, dict]:
             ax.text(min(v + 1, 88), yy, f"{v:.0f}%", va="center")
         ax.set_yticks(y, labels, fontsize=9)
         ax.grid(axis="y", visible=False)
+        ax.set_axisbelow(True)
         ax.set_xlim(0, 100)
         ax.set_xlabel("Students passing (full points), %")
         ax.set_title("What each test checks, and how many passed it")

@@ -423,6 +423,7 @@ def _page(assignment, q: WrittenQuestion, book, answers, stub, anonymous: bool) 
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
         f"<body><main>{''.join(parts)}</main></body></html>"
     )
