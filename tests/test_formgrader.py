@@ -113,6 +113,12 @@ def test_grade_a_written_answer_in_the_formgrader(server, browser, graded):
         page.get_by_role("link", name="Submission #1").click()
         score = page.locator(f"#{KEY.split('/')[1]}")
         score.wait_for()
+        # the boxes save only once the page has loaded the grades and comments they belong to
+        page.wait_for_function(
+            "() => window.formgrader && formgrader.grades && formgrader.grades.loaded"
+            " && formgrader.comments && formgrader.comments.loaded",
+            timeout=60_000,
+        )
         with page.expect_response(
             lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"
         ) as saved:
