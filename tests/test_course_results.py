@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from course_helpers import (
@@ -19,6 +20,7 @@ from course_helpers import (
 )
 
 pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
 
 ROSTER = """student_id,lms_id,first_name,last_name,email,section,sis_user_id,sis_login_id
 good,2001,Grace,Mensah,g@example.org,A,S1,grace
@@ -173,3 +175,25 @@ def test_export_all_assignments(course):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert {r["assignment"] for r in rows} == {ASSIGNMENT}
     assert {r["student_id"] for r in rows} == {"good", "partial", "blank"}
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (REPO / "exercises").glob("ps*")))
+def test_every_real_test_cell_says_what_it_checks(assignment):
+    """The report labels tests by their own description: every test of every assignment has one."""
+    import json
+
+    from alliance.course.items import describe_test
+
+    nb = json.loads(next((REPO / "exercises" / assignment).glob("*.ipynb")).read_text())
+    tests = [
+        c
+        for c in nb["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+        and not c["metadata"]["nbgrader"].get("solution")
+    ]
+    assert tests
+    for c in tests:
+        gid = c["metadata"]["nbgrader"]["grade_id"]
+        text = describe_test("".join(c["source"]), gid)
+        assert text != gid and text.startswith("Checks"), (gid, text)
+        assert not re.search(r"\b\d+ points?\b", text) and "HIDDEN" not in text, (gid, text)

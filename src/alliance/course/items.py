@@ -26,13 +26,16 @@ MIN_STUDENTS = 5  # fewer scores than this: no statistics
 
 _COMMENT = re.compile(r"^\s*#+\s?(.*)$")
 _SKIP = re.compile(r"^(\d+(\.\d+)?\s+points?\b|if it fails\b)", re.IGNORECASE)
+# "…: 1 point, both must be right" and "… (2 points, all-or-nothing)": the chart shows points
+_POINTS = re.compile(r"(:\s*\d+(\.\d+)?\s+points?\b[^:]*|\s*\(\d+(\.\d+)?\s+points?\b[^()]*\))$")
 
 
 def describe_test(source: str, fallback: str) -> str:
     """What a test cell checks, from its own opening comment or docstring (not its grade id).
 
     The course's test cells open with ``# Checks …`` comments; the description is their first
-    sentence. Lines about points or hints ("If it fails, …") are not part of it.
+    sentence. Lines about points or hints ("If it fails, …") are not part of it, nor is a
+    closing note of the points ("…: 1 point, both must be right").
     """
     lines: list[str] = []
     text = source.strip()
@@ -53,8 +56,8 @@ def describe_test(source: str, fallback: str) -> str:
     joined = " ".join(" ".join(lines).split())
     if not joined:
         return fallback
-    sentence = re.split(r"(?<=[.!?])\s", joined, maxsplit=1)[0]
-    return sentence.rstrip(".")
+    sentence = re.split(r"(?<=[.!?])\s", joined, maxsplit=1)[0].rstrip(".")
+    return _POINTS.sub("", sentence) or fallback
 
 
 @dataclass
