@@ -33,7 +33,7 @@ class WrittenQuestion:
     max_score: float
     prompt: str  # the markdown above the answer: question and rubric as students saw them
     rubric: str  # the rubric part of the prompt (from the line that names it), or ""
-    model_answer: str  # the source's answer, solution markers removed
+    model_answer: str  # the answer in the source notebook, solution markers removed
 
     @property
     def key(self) -> str:
@@ -145,7 +145,7 @@ def written_questions(course: Course, assignment: str) -> list[WrittenQuestion]:
     """
     cells = cells_in_gradebook(course.db_url, course.coursedir.course_id, assignment)
     written = [c for c in cells if c.graded and c.solution]
-    contexts: dict[str, tuple[str, str]] = {}
+    contexts: dict[str, tuple[str, str, str]] = {}
     for nb in {c.notebook for c in written}:
         source = read_notebook(course.folder("source") / assignment / f"{nb}.ipynb")
         for i, cell in enumerate(source):
@@ -155,14 +155,13 @@ def written_questions(course: Course, assignment: str) -> list[WrittenQuestion]:
             prompt = _context(source, i)
             custom = (cell.get("metadata") or {}).get("alliance", {})
             rubric = custom.get("rubric") if isinstance(custom, dict) else None
-            contexts[f"{nb}/{gid}"] = (
-                prompt,
-                rubric if isinstance(rubric, str) else _rubric(prompt),
-            )
+            rubric = rubric if isinstance(rubric, str) else _rubric(prompt)
+            # the gradebook keeps the released text of an answer cell; the model is in the source
+            model = SOLUTION_MARKER.sub("", _text(cell)).strip()
+            contexts[f"{nb}/{gid}"] = (prompt, rubric, model)
     return [_question(c, contexts) for c in written]
 
 
-def _question(c: CellInfo, contexts: dict[str, tuple[str, str]]) -> WrittenQuestion:
-    prompt, rubric = contexts.get(f"{c.notebook}/{c.name}", ("", ""))
-    model = SOLUTION_MARKER.sub("", c.source).strip()
+def _question(c: CellInfo, contexts: dict[str, tuple[str, str, str]]) -> WrittenQuestion:
+    prompt, rubric, model = contexts.get(f"{c.notebook}/{c.name}", ("", "", ""))
     return WrittenQuestion(c.notebook, c.name, c.max_score, prompt, rubric, model)
