@@ -12,13 +12,15 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from alliance.book import review
+from alliance.book import practice, review, terms, widgets
 
 STATIC = Path(__file__).parent / "static"
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def _add_static_path(app: Sphinx, config: Any) -> None:
+def _add_paths(app: Sphinx, config: Any) -> None:
     config.html_static_path.append(str(STATIC))
+    config.templates_path.append(str(TEMPLATES))  # the theme minus fontawesome.js, see there
 
 
 def _fix_aria_roles(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -33,10 +35,21 @@ def _fix_aria_roles(app: Sphinx, pagename: str, templatename: str, context: dict
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _vignette_static_view() -> None:
+    from alliance.vignettes.static_view import static_view
+    from alliance.vignettes.widget import VignetteWidget
+
+    widgets.register_static(f"{VignetteWidget.__module__}.{VignetteWidget.__name__}", static_view)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("config-inited", _add_static_path)
+    app.connect("config-inited", _add_paths)
     app.connect("html-page-context", _fix_aria_roles)
     app.add_css_file("alliance.css")
     app.add_js_file("alliance.js", defer="defer")
     review.setup(app)
+    widgets.setup(app)
+    _vignette_static_view()
+    practice.setup(app)
+    terms.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
