@@ -2,7 +2,10 @@
 
 Why an extension rather than loose files: the book's own CSS/JS (accessibility fixes to the theme,
 the review-question player) ship with the package, are versioned with it and reach every page
-without touching the theme.
+without touching the theme. Its parts: ``review`` (review questions), ``widgets`` (the static widget
+host: widgets render from the page's saved state with no widget manager), ``practice`` (the
+reader's practice record and the "Your practice" page), ``terms`` (glossary previews), ``icons``
+(the theme's icons without fontawesome.js) and ``lean`` (each page loads only what it uses).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from alliance.book import practice, review, terms, widgets
+from alliance.book import icons, lean, practice, review, terms, widgets
 
 STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,4 +55,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     _vignette_static_view()
     practice.setup(app)
     terms.setup(app)
+    icons.setup(app)
+    lean.setup(app)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -35,31 +35,37 @@
     return isPlainObject(data) && data.version === VERSION && KINDS.every(function (k) { return isPlainObject(data[k]); });
   }
 
+  function isQuota(err) {
+    return !!err && (err.name === "QuotaExceededError" || err.code === 22);
+  }
+
+  /** Read the record (a full storage can still be read), then check that it can be written. */
   function open() {
+    var text = null;
     try {
       storage = window.localStorage;
-      var probe = KEY + "-probe";
-      storage.setItem(probe, "1");
-      storage.removeItem(probe);
+      text = storage.getItem(KEY);
     } catch (err) {
       storage = null;
       status = "disabled";
       return;
     }
-    var text;
-    try {
-      text = storage.getItem(KEY);
-    } catch (err) {
-      status = "disabled";
-      return;
+    if (text !== null) {
+      try {
+        var data = JSON.parse(text);
+        if (valid(data)) record = data;
+        else status = "corrupt";
+      } catch (err) {
+        status = "corrupt";
+      }
     }
-    if (text === null) return;
+    if (status !== "ok") return;
     try {
-      var data = JSON.parse(text);
-      if (valid(data)) record = data;
-      else status = "corrupt";
+      var probe = KEY + "-probe";
+      storage.setItem(probe, "1");
+      storage.removeItem(probe);
     } catch (err) {
-      status = "corrupt";
+      status = isQuota(err) ? "full" : "disabled";
     }
   }
 
@@ -69,7 +75,7 @@
       storage.setItem(KEY, JSON.stringify(record));
       return true;
     } catch (err) {
-      status = err && (err.name === "QuotaExceededError" || err.code === 22) ? "full" : "disabled";
+      status = isQuota(err) ? "full" : "disabled";
       return false;
     }
   }
@@ -104,7 +110,7 @@
   function reset(kind, id) {
     if (kind && id) delete record[kind][id];
     else record = empty();
-    if (status === "corrupt" && !kind) {
+    if (status === "corrupt" && !kind && storage) {
       status = "ok"; // resetting everything replaces the unreadable record
     }
     return write();
