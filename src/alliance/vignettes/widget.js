@@ -378,7 +378,7 @@ function codeInAddress(id) {
 function replayBox(uid, id, onReplay) {
   const input = h("input", {
     type: "text",
-    class: "av-code-input av-paste-input",
+    class: "av-paste-input",
     id: `${uid}-paste`,
     spellcheck: "false",
     autocomplete: "off",
