@@ -8,7 +8,7 @@ BUILD ?= .
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: book serve test lint format vendor benchmark clean help
+.PHONY: book serve test lint format benchmark clean help
 
 help:
 	@echo "make book   set up .venv, build the whole book (warnings are errors)"
@@ -52,9 +52,6 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(BIN)/ruff format src tests benchmarks scripts autograder
 	$(BIN)/ruff check --fix src tests benchmarks scripts autograder
-
-vendor:
-	$(PYTHON) scripts/vendor_widgets.py
 
 benchmark: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -271,7 +271,7 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
 
 
 def _check_config(app: Sphinx, config: Any) -> None:
-    if config.nb_ipywidgets_js:
+    if getattr(config, "nb_ipywidgets_js", None):
         logger.warning(
             "nb_ipywidgets_js lists %s: the book renders widgets with its own host "
             "(alliance.book.widgets); set `nb_ipywidgets_js: {}` so no widget manager loads",
