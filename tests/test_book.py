@@ -513,3 +513,17 @@ def test_a_term_shows_its_definition_in_place(built_book, book_url, browser, sch
         assert not violations, describe_violations(violations)
     finally:
         page.context.close()
+
+
+@pytest.mark.browser
+def test_without_javascript_the_practice_page_says_it_needs_it(book_url, browser) -> None:
+    page = open_page(browser, javascript=False)
+    try:
+        page.goto(book_url + "backmatter/your-practice.html")
+        text = page.locator("[data-practice-actions]").inner_text()
+        assert "needs JavaScript" in text
+        links = page.locator("[data-practice-record] tbody a")
+        assert links.count() > 20  # every vignette and question is still one link away
+        assert page.locator("[data-practice-record] button").count() == 0
+    finally:
+        page.context.close()

@@ -247,7 +247,8 @@ def test_no_console_errors_no_failed_or_external_requests(page, vignette_page_ur
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_axe_finds_no_violation(browser, vignette_page_url: str, axe_violations, theme) -> None:
-    page = open_page(browser, color_scheme=theme)
+    # Unreadable storage, so the "won't be saved" notice is on the page and checked too.
+    page = open_page(browser, color_scheme=theme, init_script=BROKEN_STORAGE["corrupt"])
     try:
         widgets = load(page, vignette_page_url)
         page.evaluate(
@@ -261,6 +262,11 @@ def test_axe_finds_no_violation(browser, vignette_page_url: str, axe_violations,
         widgets.nth(1).locator(".av-choice").nth(1).click()
         for summary in page.locator(f"{LIVE_VIGNETTE} summary").all():
             summary.click()  # open every <details> so its content is checked too
+        box = widgets.nth(1).locator(".av-replay")
+        box.locator("input").fill("fixture-payload:9")
+        box.get_by_role("button", name="Replay").click()  # the error message, checked too
+        assert box.locator(".av-replay-message").inner_text()
+        assert page.locator(".alliance-practice-notice").is_visible()
         background = basic.evaluate("el => getComputedStyle(el).backgroundColor")
         assert background == ("rgb(255, 255, 255)" if theme == "light" else "rgb(27, 30, 35)")
         violations = axe_violations(page)
