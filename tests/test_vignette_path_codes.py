@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
+from test_vignette_parity import js_engine  # noqa: F401 - the page with widget.js, shared
 
 from alliance.vignettes import PathError, decode_path, encode_path, load_vignette, replay
 from alliance.vignettes.loader import library_files
 
 pytestmark = pytest.mark.browser
 
-WIDGET_JS = Path(__file__).resolve().parents[1] / "src" / "alliance" / "vignettes" / "widget.js"
 FIXTURES = Path(__file__).parent / "fixtures" / "vignettes"
 FILES = [*library_files(), *sorted(FIXTURES.glob("*.yaml"))]
 MAX_DEPTH = 8
@@ -45,21 +45,6 @@ MALFORMED = [
     "{id}:1\r2",
     "{id} :1",
 ]
-
-
-@pytest.fixture(scope="module")
-def js(browser):
-    page = browser.new_page()
-    page.set_content("<!doctype html><title>path codes</title>")
-    page.evaluate(
-        """async (source) => {
-            const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
-            window.engine = await import(url);
-        }""",
-        WIDGET_JS.read_text(encoding="utf-8"),
-    )
-    yield page
-    page.close()
 
 
 def paths_of(vignette) -> list[list[int]]:
@@ -114,14 +99,14 @@ JS_VERDICT = """([vignette, codes]) => codes.map((code) => {
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_both_languages_agree_on_every_code(js, path: Path) -> None:
+def test_both_languages_agree_on_every_code(js_engine, path: Path) -> None:  # noqa: F811
     vignette = load_vignette(path)
     valid = [encode_path(vignette, p) for p in paths_of(vignette)]
     pasted = [f"  '{valid[-1]}'\n", f"`{valid[-1]}`", f'"{valid[0]}" ', f"\t{valid[-1]}\u00a0"]
     malformed = [code.replace("{id}", vignette.id) for code in MALFORMED]
     other = [f"some-other-vignette:{'-'.join(['1'] * 3)}"]
     codes = valid + pasted + malformed + broken_codes(vignette) + other
-    verdicts = js.evaluate(JS_VERDICT, [vignette.to_data(), codes])
+    verdicts = js_engine.evaluate(JS_VERDICT, [vignette.to_data(), codes])
     assert len(verdicts) == len(codes)
     for code, got in zip(codes, verdicts, strict=True):
         expected = python_verdict(vignette, code)
@@ -136,11 +121,11 @@ def test_both_languages_agree_on_every_code(js, path: Path) -> None:
     assert sum(v["ok"] for v in verdicts) >= len(valid) + len(pasted)
 
 
-def test_the_messages_say_what_is_wrong(js) -> None:
+def test_the_messages_say_what_is_wrong(js_engine) -> None:  # noqa: F811
     """Spot checks of the reader-facing wording (the parity test checks the step numbers)."""
     vignette = load_vignette(FIXTURES / "fixture-basic.yaml")
     codes = ["fixture-basic:3-7", "fixture-basic:1-1-1", "fixture-basic:2-x", "nonsense"]
-    messages = [v["message"] for v in js.evaluate(JS_VERDICT, [vignette.to_data(), codes])]
+    messages = [v["message"] for v in js_engine.evaluate(JS_VERDICT, [vignette.to_data(), codes])]
     assert "Step 2 asks for choice 7" in messages[0] and "only 2 choices" in messages[0]
     assert messages[1].startswith("Step 3 goes past the end")
     assert "Step 2 of that code is \u201cx\u201d" in messages[2]

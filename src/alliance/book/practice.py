@@ -165,8 +165,8 @@ def _merge(app: Sphinx, env, docnames: set[str], other) -> None:
 
 def setup(app: Sphinx) -> None:
     """Register the directive and the practice scripts (called by the book extension)."""
-    others = {b: (lambda self, node: None, lambda self, node: None) for b in ("latex", "text")}
-    app.add_node(practice_record, html=others["text"], **others)
+    skip = (lambda self, node: None, lambda self, node: None)  # replaced before writing
+    app.add_node(practice_record, html=skip, latex=skip, text=skip)
     app.add_directive("practice-record", PracticeRecordDirective)
     app.connect("doctree-resolved", _fill)
     app.connect("html-page-context", _on_page_context)
