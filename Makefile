@@ -7,13 +7,17 @@ export PATH := $(BIN):$(PATH)
 BUILD ?= .
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# ruff checks the generated notebooks too; it formats only hand-written Python
+FORMATTED := src tests benchmarks scripts autograder exercise_sources
+LINTED := $(FORMATTED) exercises
 
-.PHONY: book serve test lint format benchmark clean help
+.PHONY: book serve test lint format benchmark exercises clean help
 
 help:
 	@echo "make book   set up .venv, build the whole book (warnings are errors)"
 	@echo "make serve  serve the built book on http://$(HOST):$(PORT)/"
 	@echo "make test   set up .venv with the test tools and run the whole suite"
+	@echo "make exercises  rebuild the nbgrader notebooks in exercises/ from exercise_sources/"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,16 +46,20 @@ serve:
 
 test: $(VENV)/.installed
 	bash scripts/ensure-system-deps
-	$(BIN)/ruff check src tests benchmarks scripts autograder
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks scripts autograder
-	$(BIN)/ruff format --check src tests benchmarks scripts autograder
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(FORMATTED)
 
 format: $(VENV)/.installed
-	$(BIN)/ruff format src tests benchmarks scripts autograder
-	$(BIN)/ruff check --fix src tests benchmarks scripts autograder
+	$(BIN)/ruff format $(FORMATTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+# The assignment notebooks are generated (exercise_sources/README.md); tests fail when they are stale.
+exercises: $(VENV)/.installed
+	$(BIN)/python exercise_sources/build.py
 
 benchmark: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

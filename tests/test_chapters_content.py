@@ -256,7 +256,7 @@ def test_best_path_counting_sees_a_short_script() -> None:
     """The path counter must be able to fail: a two-choice script has a best path of 2."""
     vignette = next(v for v in library() if v.id == "goals-different-agendas")
     plays = {tuple(p): replay(vignette, p) for p in all_paths(vignette)}
-    assert (1, 0) in plays and plays[(1, 0)].outcome == "dropout-risk"
+    assert (1, 2) in plays and plays[(1, 2)].outcome == "dropout-risk"
     assert min(len(p) for p in plays) == 2
     assert best_path_decisions(vignette)[1] >= MIN_BEST_PATH_DECISIONS
 

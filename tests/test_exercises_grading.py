@@ -1,18 +1,22 @@
-"""The nbgrader assignments, graded for real in a temporary copy of the course.
+"""Every nbgrader assignment, graded for real: by plain nbgrader and by ``alliance course``.
 
-One temporary course serves the whole module (nbgrader runs are the slow part): every assignment
-is generated once, then a solution, a blank and a prepared partly correct submission per
-assignment are autograded with the plain ``nbgrader`` command line and the course's own
-``autograder/nbgrader_config.py``, and feedback is generated. The tests then read the gradebook,
-the release copies and the feedback HTML. Expected partial scores are declared cell by cell next
-to the partial answers that earn them; for the graded vignettes they are derived from the engine's
-replay of the chosen path at test time.
+Two temporary courses serve the whole module (grading is the slow part). For every assignment
+folder in ``exercises/`` the same submissions — the solution, the blank release, a prepared partly
+correct notebook, and an always-equal cheat — are autograded once with the plain ``nbgrader``
+command line and the course's own ``autograder/nbgrader_config.py`` (course A, which also makes
+feedback), and once with ``alliance course autograde`` in its sandbox (course B). The tests read
+the gradebooks, the release copies, the feedback and what nbgrader's Validate shows. Expected
+partial scores are declared cell by cell next to the partial answers that earn them; for the
+graded vignettes they are derived from the engine's replay of the chosen path at test time.
 """
 
 from __future__ import annotations
 
+import ast
 import html
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,30 +31,33 @@ from alliance.exercises.testing import (
     make_temp_course,
     solutions_of,
     validate,
-    vignette_paths,
 )
 from alliance.vignettes import replay_code
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "exercise_sources"))
+from vignette_grading import vignette_paths  # noqa: E402  (the generator's own path enumerator)
+
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = ["ps1", "ps2", "ps3", "ps4", "ps5"]
-HIDDEN = ["ps1", "ps3", "ps4", "ps5"]  # assignments with hidden tests
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "exercises").iterdir() if p.is_dir())
 VIGNETTES = {
     "ps2": ("ps2", "goals-different-agendas", ["strengthened", "repaired"], "strengthened"),
     "ps4": ("ps4-c", "confrontation-homework", ["repaired", "partially-repaired"], "repaired"),
 }
+STUDENTS = ["solution", "blank", "partial", "alwaysequal"]
 
 # --------------------------------------------------------------------------- partial answers
 PS1_LABELS = """
 response_types = {
-    1: "simple-reflection",
-    2: "complex-reflection",
-    3: "closed-question",
-    4: "open-question",
-    5: "affirmation",
-    6: "advice",
-    7: "reassurance",
-    8: "minimising",
+    1: "closed-question",
+    2: "minimising",
+    3: "simple-reflection",
+    4: "advice",
+    5: "open-question",
+    6: "complex-reflection",
+    7: "affirmation",
+    8: "reassurance",
 }
 """
 PS1_FUNCS = """
@@ -74,6 +81,7 @@ def miti_band(value, fair, good):
         return "fair"
     return "below fair"
 """
+PS1_LEVELS = 'validation_levels = {"A": 4, "B": 2, "C": 6, "D": 5, "E": 3, "F": 1}\n'
 PS3_FUNCS = """
 def key_item(item_id, answer):
     if ITEMS[item_id]["reverse"]:
@@ -108,10 +116,37 @@ def find_ruptures(scores, k, window=3):
 
 RESULTS = {n: {"1 SD": find_ruptures(s, 1), "2 SD": find_ruptures(s, 2)} for n, s in SERIES.items()}
 """
+PS4_DELEGATE_INSIDE = """
+def find_ruptures(scores, k, window=3):
+    from alliance.measures.ruptures import detect_ruptures
+
+    return [(e.pre_session, e.low_session, e.status) for e in detect_ruptures(scores, k, window)]
+
+
+RESULTS = {n: {"1 SD": find_ruptures(s, 1), "2 SD": find_ruptures(s, 2)} for n, s in SERIES.items()}
+"""
 PS5_CHOICES = """
 repair_choice = {"A": "give-rationale", "B": "metacommunication",
                  "C": "clarify-misunderstanding", "D": "change-task-or-goal"}
 """
+PS5_RESOLUTION = 'resolution = {"withdrawal": [5, 1, 3], "confrontation": [6, 2, 4]}\n'
+PS6_ANSWERS = {
+    # b and d swapped: the groups (a, d) and (b, g) fail, (c, e, f) passes
+    "ps6-a1-answers": "evidence_for = {'a': 1, 'b': 4, 'c': 3, 'd': 2, 'e': 5, 'f': 1, 'g': 3}",
+    # 2 and 3 swapped: the group 1-4 fails, 5-8 passes
+    "ps6-b1-answers": (
+        "rogers = {1: 'therapist-condition', 2: 'not-rogers', 3: 'other-condition', "
+        "4: 'therapist-condition', 5: 'other-condition', 6: 'not-rogers', "
+        "7: 'therapist-condition', 8: 'other-condition'}"
+    ),
+    # 7 (claimed understanding) taken for congruence: the group (7, 8) fails
+    "ps6-b2-answers": (
+        "qualities = {1: 'congruence', 2: 'positive-regard', 3: 'warmth', 4: 'none', "
+        "5: 'congruence', 6: 'positive-regard', 7: 'congruence', 8: 'warmth'}"
+    ),
+    # the two short forms swapped: the group (1, 3, 5) fails
+    "ps6-c1-answers": "measures = {1: 'WAI', 2: 'SRS', 3: 'WAI-S', 4: 'ORS', 5: 'WAI-SR'}",
+}
 
 # Points each test cell should give the partial submission (vignette cells are added at runtime).
 PARTIAL_EXPECTED = {
@@ -127,6 +162,9 @@ PARTIAL_EXPECTED = {
         "ps1-b-band-visible": 1,
         "ps1-b-band-hidden": 0,
         "ps1-b-session-test": 2,
+        "ps1-d-test-1": 1,
+        "ps1-d-test-2": 0,
+        "ps1-d-test-3": 1,
     },
     "ps2": {},
     "ps3": {
@@ -151,22 +189,60 @@ PARTIAL_EXPECTED = {
         "ps4-a-window-hidden": 1,
         "ps4-a-results-rosa": 1,
         "ps4-a-results-dev": 1,
-        "ps4-a-results-mei": 0,
+        "ps4-a-results-hana": 0,
         "ps4-b-test-1": 1,
         "ps4-b-test-2": 1,
         "ps4-b-test-3": 0,
     },
-    "ps5": {"ps5-a-test-a": 1, "ps5-a-test-b": 0, "ps5-a-test-c": 1, "ps5-a-test-d": 0},
+    "ps5": {
+        "ps5-a-test-1": 1,
+        "ps5-a-test-2": 0,
+        "ps5-a-test-3": 1,
+        "ps5-a-test-4": 0,
+        "ps5-d-test-1": 1,
+        "ps5-d-test-2": 0,
+        "ps5-e-test-1": 1,
+    },
+    "ps6": {
+        "ps6-a1-test-1": 0,
+        "ps6-a1-test-2": 0,
+        "ps6-a1-test-3": 1,
+        "ps6-a2-test-1": 1,
+        "ps6-a2-test-2": 1,
+        "ps6-b1-test-1": 0,
+        "ps6-b1-test-2": 1,
+        "ps6-b2-test-1": 1,
+        "ps6-b2-test-2": 1,
+        "ps6-b2-test-3": 1,
+        "ps6-b2-test-4": 0,
+        "ps6-b3-test-1": 1,
+        "ps6-c1-test-1": 1,
+        "ps6-c1-test-2": 0,
+        "ps6-d1-test-1": 1,
+        "ps6-d1-test-2": 1,
+    },
 }
 
-
-# Messages the partial submission's feedback must show (visible tests' own words).
+# What the partial submission's feedback must show: each failing check's key hint (the first line
+# of its message) or, for hidden tests, the neutral message.
 PARTIAL_MESSAGES = {
-    "ps1": ["A hidden check in this cell did not pass"],
-    "ps3": ["The figure needs a title (ax.set_title)"],
-    "ps4": ["A hidden check in this cell did not pass"],
-    "ps5": ["A hidden check in this cell did not pass"],
+    "ps1": [
+        "A hidden check in this cell did not pass",
+        "1 and 5: could it be answered with one word or fact?",
+        "D and A: does it rest on his history, or on the moment?",
+    ],
+    "ps3": ["The figure needs a title (ax.set_title)."],
+    "ps4": ["A hidden check in this cell did not pass", "5 and 6: Is the client moving away"],
+    "ps5": [
+        "B: Ingrid knows the exercise and tried it: what does that say?",
+        "Confrontation: anger, then hurt, then the wish to be cared for.",
+    ],
+    "ps6": [
+        "a and d: the alliance and outcome, or what strains it?",
+        "1, 3 and 5: count the items and the scale points.",
+    ],
 }
+assert set(PARTIAL_EXPECTED) == set(ASSIGNMENTS), "declare the partial scores of every assignment"
 
 
 def _replace(text: str, old: str, new: str) -> str:
@@ -206,9 +282,9 @@ def partial_answers(ps: str, solutions: dict[str, str]) -> tuple[dict[str, str],
     if ps == "ps1":
         answers["ps1-a-labels"] = PS1_LABELS
         answers["ps1-b-functions"] = PS1_FUNCS
+        answers["ps1-d-levels"] = PS1_LEVELS
     elif ps == "ps3":
-        funcs = PS3_FUNCS
-        answers["ps3-a-functions"] = funcs
+        answers["ps3-a-functions"] = PS3_FUNCS
         answers["ps3-c-plot"] = _replace(
             solutions["ps3-c-plot"],
             '    ax.set_title(f"Client {client}: Illustrative Alliance Check by session")\n',
@@ -223,6 +299,9 @@ def partial_answers(ps: str, solutions: dict[str, str]) -> tuple[dict[str, str],
         answers["ps4-b-markers"] = PS4_MARKERS
     elif ps == "ps5":
         answers["ps5-a-choices"] = PS5_CHOICES
+        answers["ps5-d-resolution"] = PS5_RESOLUTION
+    elif ps == "ps6":
+        answers.update(PS6_ANSWERS)
     if ps in VIGNETTES:
         prefix, vid, good, best = VIGNETTES[ps]
         other = "unresolved" if ps == "ps2" else "partially-repaired"
@@ -233,78 +312,155 @@ def partial_answers(ps: str, solutions: dict[str, str]) -> tuple[dict[str, str],
     return answers, expected
 
 
-# --------------------------------------------------------------------------- the graded course
+ALWAYS_EQUAL = '''
+class _Yes(str):
+    """Equal to everything, smaller and larger than everything (the cheat of issue 10)."""
+
+    __hash__ = str.__hash__
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = __contains__ = __eq__
+
+    def startswith(self, *args):
+        return True
+
+    def __sub__(self, other):
+        return 0.0
+
+    __rsub__ = __sub__
+
+    def __abs__(self):
+        return 0.0
+
+'''
+
+
+def always_equal(code: str) -> str:
+    """The answer ``code`` rewritten so every name it defines is an always-equal object.
+
+    Functions return one; variables become one (a dict of them when the answer is a dict, so the
+    label checks see the right keys with cheating values). Imports are kept.
+    """
+    out = [ALWAYS_EQUAL]
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            out.append(ast.unparse(node))
+        elif isinstance(node, ast.FunctionDef):
+            out.append(f"def {node.name}(*args, **kwargs):\n    return _Yes('x')\n")
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(node.value, ast.Dict):
+                    keys = ", ".join(f"{ast.unparse(k)}: _Yes('x')" for k in node.value.keys)
+                    out.append(f"{ast.unparse(target)} = {{{keys}}}")
+                else:
+                    out.append(f"{ast.unparse(target)} = _Yes('x')")
+    return "\n".join(out) + "\n"
+
+
+def submissions(ps: str, course: Course) -> tuple[dict[str, object], dict[str, int]]:
+    """Every student's notebook for ``ps`` (from ``course``'s release) and the partial's points."""
+    source, release = course.source_notebook(ps), course.release_notebook(ps)
+    solutions = solutions_of(source)
+    answers, expected = partial_answers(ps, solutions)
+    code_cells = {
+        _gid(c)
+        for c in nbformat.read(source, as_version=4).cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("solution")
+    }
+    code = {gid: always_equal(text) for gid, text in solutions.items() if gid in code_cells}
+    notebooks: dict[str, object] = {
+        "solution": source,
+        "blank": release,
+        "partial": fill_answers(release, answers),
+        "alwaysequal": fill_answers(release, code),
+    }
+    if ps in VIGNETTES:
+        # a path that stops before any ending
+        prefix, vid, *_ = VIGNETTES[ps]
+        first = vignette_paths(vid)[0]
+        unfinished = first.code.rsplit("-", 1)[0] if "-" in first.code.split(":")[1] else first.code
+        notebooks["unfinished"] = fill_answers(
+            release, {**solutions, f"{prefix}-path-code": f'PATH_CODE = "{unfinished}"'}
+        )
+    if ps == "ps4":
+        # hands the work to the course's reference implementation, at the top or inside
+        for name, delegate in (("delegator", PS4_DELEGATE), ("inside", PS4_DELEGATE_INSIDE)):
+            notebooks[name] = fill_answers(release, {**solutions, "ps4-a-functions": delegate})
+    if ps == "ps1":
+        # correct answers, but the student deleted a hidden-test cell
+        nb = fill_answers(release, solutions)
+        nb.cells = [
+            c
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") != "ps1-b-ratio-hidden"
+        ]
+        notebooks["deleter"] = nb
+    return notebooks, expected
+
+
+# --------------------------------------------------------------------------- the graded courses
 class Graded:
-    def __init__(self, course: Course) -> None:
-        self.course = course
+    def __init__(self, plain: Course, ours: Course) -> None:
+        self.course = plain  # graded by plain nbgrader, with feedback
+        self.ours = ours  # graded by `alliance course autograde`
         self.expected: dict[str, dict[str, int]] = {}
-        self.unfinished_code: dict[str, str] = {}
+        self.notebooks: dict[str, dict[str, object]] = {}
+
+    def unfinished_code(self, ps: str) -> str:
+        nb = self.notebooks[ps]["unfinished"]
+        prefix = VIGNETTES[ps][0]
+        cell = next(c for c in nb.cells if _gid(c) == f"{prefix}-path-code")
+        return cell.source.split('"')[1]
+
+
+def _gid(cell) -> str | None:
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def _alliance(*args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "alliance.cli", "course", *args],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, f"alliance course {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> Graded:
-    course = make_temp_course(tmp_path_factory.mktemp("course"))
-    g = Graded(course)
+    plain = make_temp_course(tmp_path_factory.mktemp("plain"))
+    ours = make_temp_course(tmp_path_factory.mktemp("ours"))
+    g = Graded(plain, ours)
     for ps in ASSIGNMENTS:
-        course.generate_assignment(ps)
-        source = course.source_notebook(ps)
-        release = course.release_notebook(ps)
-        solutions = solutions_of(source)
-        course.submit("solution", ps, source)
-        course.submit("blank", ps, release)
-        answers, g.expected[ps] = partial_answers(ps, solutions)
-        course.submit("partial", ps, fill_answers(release, answers))
-        if ps in VIGNETTES:
-            # a path that stops before any ending
-            prefix, vid, *_ = VIGNETTES[ps]
-            first = vignette_paths(vid)[0]
-            code = first.code.rsplit("-", 1)[0] if "-" in first.code.split(":")[1] else first.code
-            g.unfinished_code[ps] = code
-            course.submit(
-                "unfinished",
-                ps,
-                fill_answers(
-                    release, {**solutions, f"{prefix}-path-code": f'PATH_CODE = "{code}"'}
-                ),
-            )
-        if ps == "ps4":
-            # hands the work to the course's reference implementation
-            course.submit(
-                "delegator",
-                ps,
-                fill_answers(release, {**solutions, "ps4-a-functions": PS4_DELEGATE}),
-            )
-        if ps == "ps1":
-            # correct answers, but the student deleted a hidden-test cell
-            nb = fill_answers(release, solutions)
-            nb.cells = [
-                c
-                for c in nb.cells
-                if c.metadata.get("nbgrader", {}).get("grade_id") != "ps1-b-ratio-hidden"
-            ]
-            course.submit("deleter", ps, nb)
-        course.autograde(ps)
-        course.generate_feedback(ps)
+        plain.generate_assignment(ps)
+        _alliance("release", ps, "--course-dir", str(ours.root))
+        g.notebooks[ps], g.expected[ps] = submissions(ps, plain)
+        for student, nb in g.notebooks[ps].items():
+            plain.submit(student, ps, nb)
+            ours.submit(student, ps, nb)
+        plain.autograde(ps)
+        plain.generate_feedback(ps)
+        _alliance("autograde", ps, "--course-dir", str(ours.root))
     return g
 
 
 def _auto(scores: dict) -> dict:
-    return {k: v for k, v in scores.items() if not _is_manual(k, v)}
+    return {k: v for k, v in scores.items() if not v.needs_manual_grade}
 
 
-def _is_manual(grade_id: str, score) -> bool:
-    return score.needs_manual_grade or grade_id.endswith(
-        (
-            "-reflections",
-            "-interpretation",
-            "-reasons",
-            "-metacommunication",
-            "-empathy",
-            "-rapport",
-            "-poor-alliance",
-            "-b-reflection",
-        )
-    )
+def _manual_ids(ps: str, course: Course) -> set[str]:
+    nb = nbformat.read(course.source_notebook(ps), as_version=4)
+    return {
+        _gid(c)
+        for c in nb.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    }
 
 
 # --------------------------------------------------------------------------- release copies
@@ -331,45 +487,62 @@ def _regions(source: Path) -> tuple[set[str], set[str]]:
 
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
 def test_release_has_no_solutions_or_hidden_tests(graded, ps):
-    release = graded.course.release_notebook(ps)
-    text = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
-        assert marker not in text, f"{ps} release contains {marker!r}"
-    distinctive, _ = _regions(graded.course.source_notebook(ps))
-    assert len(distinctive) >= 5, "the leak check needs distinctive lines to look for"
-    release_lines = {line.strip() for line in text.splitlines()}
-    leaked = [line for line in distinctive if line in release_lines]
-    assert not leaked, f"{ps} release leaks: {leaked[:5]}"
-    # the written answers' model text must not survive even inside a longer line
-    assert not [line for line in distinctive if len(line) >= 40 and line in text]
-    assert "YOUR CODE HERE" in text or "YOUR ANSWER HERE" in text
+    for course in (graded.course, graded.ours):
+        release = course.release_notebook(ps)
+        text = "\n".join(c.source for c in nbformat.read(release, as_version=4).cells)
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{ps} release contains {marker!r}"
+        distinctive, _ = _regions(course.source_notebook(ps))
+        assert len(distinctive) >= 5, "the leak check needs distinctive lines to look for"
+        release_lines = {line.strip() for line in text.splitlines()}
+        leaked = [line for line in distinctive if line in release_lines]
+        assert not leaked, f"{ps} release leaks: {leaked[:5]}"
+        # the written answers' model text must not survive even inside a longer line
+        assert not [line for line in distinctive if len(line) >= 40 and line in text]
+        assert "YOUR CODE HERE" in text or "YOUR ANSWER HERE" in text
 
 
 # --------------------------------------------------------------------------- autograding
+def _both(graded: Graded, ps: str, student: str) -> list[dict]:
+    return [course.scores(ps, student) for course in (graded.course, graded.ours)]
+
+
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
 def test_solution_gets_full_marks(graded, ps):
-    scores = _auto(graded.course.scores(ps, "solution"))
-    assert scores
-    short = {k: (v.score, v.max_score) for k, v in scores.items() if v.score != v.max_score}
-    assert not short, f"{ps}: the solution loses points on {short}"
+    for scores in _both(graded, ps, "solution"):
+        scores = _auto(scores)
+        assert set(scores) >= set(graded.expected[ps])
+        short = {k: (v.score, v.max_score) for k, v in scores.items() if v.score != v.max_score}
+        assert not short, f"{ps}: the solution loses points on {short}"
 
 
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
 def test_blank_gets_zero(graded, ps):
-    scores = graded.course.scores(ps, "blank")
-    earned = {k: v.score for k, v in scores.items() if v.score}
-    assert not earned, f"{ps}: the blank notebook earns {earned}"
+    for scores in _both(graded, ps, "blank"):
+        earned = {k: v.score for k, v in scores.items() if v.score}
+        assert not earned, f"{ps}: the blank notebook earns {earned}"
+
+
+@pytest.mark.parametrize("ps", ASSIGNMENTS)
+def test_always_equal_objects_earn_nothing(graded, ps):
+    """Issue 10.2: answers that are objects equal to everything fail every test cell."""
+    for scores in _both(graded, ps, "alwaysequal"):
+        auto = _auto(scores)
+        assert auto
+        earned = {k: v.score for k, v in auto.items() if v.score}
+        assert not earned, f"{ps}: always-equal objects earn {earned}"
 
 
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
 def test_partial_submission_gets_expected_points(graded, ps):
-    scores = _auto(graded.course.scores(ps, "partial"))
     expected = graded.expected[ps]
-    assert set(scores) == set(expected), f"{ps}: declare every autograded cell"
-    got = {k: v.score for k, v in scores.items()}
-    assert got == expected
-    total = sum(expected.values())
-    assert 0 < total < sum(v.max_score for v in scores.values()), "partial means partial"
+    for scores in _both(graded, ps, "partial"):
+        scores = _auto(scores)
+        assert set(scores) == set(expected), f"{ps}: declare every autograded cell"
+        got = {k: v.score for k, v in scores.items()}
+        assert got == expected
+        total = sum(expected.values())
+        assert 0 < total < sum(v.max_score for v in scores.values()), "partial means partial"
     # the partial answers fail for the intended reasons, not by crashing
     page = _visible_text(graded.course.feedback_html(ps, "partial"))
     assert "SyntaxError" not in page and "IndentationError" not in page
@@ -377,35 +550,51 @@ def test_partial_submission_gets_expected_points(graded, ps):
         assert message in page, f"{ps}: expected the feedback to say {message!r}"
 
 
+@pytest.mark.parametrize("ps", ASSIGNMENTS)
+def test_alliance_autograde_equals_plain_nbgrader(graded, ps):
+    """Every student, every cell: the sandboxed grader gives what plain nbgrader gives."""
+    for student in graded.notebooks[ps]:
+        plain, ours = _both(graded, ps, student)
+        assert {k: v.score for k, v in ours.items()} == {k: v.score for k, v in plain.items()}, (
+            f"{ps}/{student}"
+        )
+        manual = {k for k, v in plain.items() if v.needs_manual_grade}
+        assert manual == {k for k, v in ours.items() if v.needs_manual_grade}
+    assert _manual_ids(ps, graded.course) <= set(graded.course.scores(ps, "solution"))
+
+
 @pytest.mark.parametrize("ps", sorted(VIGNETTES))
 def test_unfinished_vignette_path_gets_only_the_validity_point(graded, ps):
     prefix, vid, good, best = VIGNETTES[ps]
-    code = graded.unfinished_code[ps]
+    code = graded.unfinished_code(ps)
     assert replay_code(code).outcome is None
-    scores = graded.course.scores(ps, "unfinished")
-    got = {k: v.score for k, v in scores.items() if k.startswith(f"{prefix}-test-")}
-    assert got == {
-        f"{prefix}-test-{k}": v for k, v in vignette_points(code, vid, good, best).items()
-    }
-    assert sum(got.values()) == 1
+    for scores in _both(graded, ps, "unfinished"):
+        got = {k: v.score for k, v in scores.items() if k.startswith(f"{prefix}-test-")}
+        assert got == {
+            f"{prefix}-test-{k}": v for k, v in vignette_points(code, vid, good, best).items()
+        }
+        assert sum(got.values()) == 1
 
 
-def test_delegating_to_the_course_implementation_earns_nothing(graded):
-    """Calling alliance.measures.detect_ruptures instead of writing the rule scores 0 in part A."""
-    scores = _auto(graded.course.scores("ps4", "delegator"))
-    part_a = {k: v.score for k, v in scores.items() if k.startswith("ps4-a-")}
-    assert len(part_a) == 7 and not any(part_a.values()), part_a
-    rest = {k: (v.score, v.max_score) for k, v in scores.items() if not k.startswith("ps4-a-")}
-    assert all(score == top for score, top in rest.values()), rest
-    page = _visible_text(graded.course.feedback_html("ps4", "delegator"))
+@pytest.mark.parametrize("student", ["delegator", "inside"])
+def test_delegating_to_the_course_implementation_earns_nothing(graded, student):
+    """Calling alliance.measures' rupture rule instead of writing it scores 0 in part A, whether
+    it is imported at the top of the cell or inside the function."""
+    for scores in _both(graded, "ps4", student):
+        scores = _auto(scores)
+        part_a = {k: v.score for k, v in scores.items() if k.startswith("ps4-a-")}
+        assert len(part_a) == 7 and not any(part_a.values()), part_a
+        rest = {k: (v.score, v.max_score) for k, v in scores.items() if not k.startswith("ps4-a-")}
+        assert all(score == top for score, top in rest.values()), rest
+    page = _visible_text(graded.course.feedback_html("ps4", student))
     assert "the course's own implementation" in page
 
 
 def test_deleted_hidden_test_cell_is_restored_and_graded(graded):
-    scores = graded.course.scores("ps1", "deleter")
-    cell = scores["ps1-b-ratio-hidden"]
-    assert not cell.needs_manual_grade and cell.score == cell.max_score == 2
-    assert sum(v.score for v in _auto(scores).values()) == 13
+    for scores in _both(graded, "ps1", "deleter"):
+        cell = scores["ps1-b-ratio-hidden"]
+        assert not cell.needs_manual_grade and cell.score == cell.max_score == 2
+        assert sum(v.score for v in _auto(scores).values()) == 16
 
 
 # --------------------------------------------------------------------------- feedback
@@ -427,8 +616,15 @@ def _hidden_lines(ps: str, course: Course) -> set[str]:
     return {line for line in lines if line not in release_text}
 
 
+HIDDEN = [
+    ps
+    for ps in ASSIGNMENTS
+    if "BEGIN HIDDEN TESTS" in next((ROOT / "exercises" / ps).glob("*.ipynb")).read_text()
+]
+
+
 @pytest.mark.parametrize("ps", HIDDEN)
-@pytest.mark.parametrize("student", ["partial", "blank"])
+@pytest.mark.parametrize("student", ["partial", "blank", "alwaysequal"])
 def test_feedback_has_no_hidden_tests(graded, ps, student):
     page = _visible_text(graded.course.feedback_html(ps, student))
     assert "HIDDEN TESTS" not in page
@@ -440,6 +636,21 @@ def test_feedback_has_no_hidden_tests(graded, ps, student):
     if student == "partial":
         assert "A hidden check in this cell did not pass" in page
     assert "# Checks" in page
+
+
+@pytest.mark.parametrize("ps", ASSIGNMENTS)
+def test_feedback_never_shows_solutions(graded, ps):
+    """No line of a solution, hidden test or model answer reaches the feedback of students who
+    never wrote it (the visible label checks hold fingerprints, not answers)."""
+    release = nbformat.read(graded.course.release_notebook(ps), as_version=4)
+    public = "\n".join(c.source for c in release.cells)
+    secret, _ = _regions(graded.course.source_notebook(ps))
+    secret = {line for line in secret if len(line) >= 25 and line not in public}
+    assert len(secret) >= 5
+    for student in ("blank", "alwaysequal"):
+        page = _visible_text(graded.course.feedback_html(ps, student))
+        leaked = [line for line in secret if line in page]
+        assert not leaked, f"{ps}: {student}'s feedback shows {leaked[:3]}"
 
 
 def test_feedback_of_deleted_cell_has_no_hidden_tests(graded):
@@ -469,6 +680,19 @@ def test_without_the_scrubber_the_hidden_assert_would_leak(graded):
 
 
 # --------------------------------------------------------------------------- validation
+def _validated(graded: Graded, ps: str, student: str) -> dict:
+    """What nbgrader's Validate says about one of the test students' notebooks."""
+    nb = graded.notebooks[ps][student]
+    if isinstance(nb, Path):
+        return validate(nb)
+    path = graded.course.root / "release" / ps / f"validate-{student}.ipynb"
+    nbformat.write(nb, path)
+    try:
+        return validate(path)
+    finally:
+        path.unlink()
+
+
 @pytest.mark.parametrize("ps", ASSIGNMENTS)
 def test_validation_passes_on_solution_and_fails_on_blank(graded, ps):
     course = graded.course
@@ -483,6 +707,38 @@ def test_validation_passes_on_solution_and_fails_on_blank(graded, ps):
         assert validate(path) == {}
     finally:
         path.unlink()
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: nbgrader's Validator prints each error line indented by 4 and cuts it at width - 3 = 87
+VALIDATE_LINE = 87 - 4
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_.]*(Error|Exception)(: |$)")
+
+
+@pytest.mark.parametrize("ps", ASSIGNMENTS)
+def test_validate_flags_wrong_labels_and_shows_the_hint_whole(graded, ps):
+    """Issue 12.3: Validate does not say "Success" when labels are wrong, and each failure's
+    message (the hint first) fits the line width nbgrader's validate prints."""
+    partial = _validated(graded, ps, "partial")
+    failed = partial.get("failed", [])
+    source = nbformat.read(graded.course.source_notebook(ps), as_version=4)
+    label_cells = {_gid(c): c.source for c in source.cells if "check_fingerprint(" in c.source}
+    wrong = [gid for gid, pts in graded.expected[ps].items() if gid in label_cells and pts == 0]
+    flagged = {f["source"] for f in failed}
+    for gid in wrong:
+        first = label_cells[gid].splitlines()[0]
+        assert any(first in s for s in flagged), f"{ps}: Validate passes wrong labels in {gid}"
+    if label_cells:
+        assert wrong, f"{ps}: the partial submission should get some labels wrong"
+    for student in ("blank", "partial", "alwaysequal"):
+        for failure in _validated(graded, ps, student).get("failed", []):
+            lines = ANSI.sub("", failure["raw_error"]).splitlines()
+            starts = [i for i, line in enumerate(lines) if EXCEPTION_LINE.match(line)]
+            # nbgrader's own one-liners (an unanswered written cell) have no exception line
+            message = lines[starts[-1] :] if starts else lines
+            assert starts or lines == ["You did not provide a response."], lines
+            too_long = [line for line in message if len(line) > VALIDATE_LINE]
+            assert not too_long, f"{ps}/{student}: Validate would cut {too_long}"
 
 
 # --------------------------------------------------------------------------- fresh kernel
@@ -503,4 +759,4 @@ def test_solution_runs_top_to_bottom_in_a_fresh_kernel(graded, ps):
         if out.output_type == "error"
     ]
     assert not errors
-    assert elapsed < 30, f"{ps} took {elapsed:.1f} s"
+    print(f"{ps}: {elapsed:.1f} s")  # speed is benchmarked in benchmarks/exercises_runtime.py

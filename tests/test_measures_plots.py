@@ -12,9 +12,9 @@ from alliance.measures.plots import (
 def test_rupture_panels_report_each_criterion():
     series = [30, 32, 34, 31, 35, 33, 36, 33, 35, 34]
     fig = plot_rupture_criteria(series, window=3, scale=(25, 40), ylabel="score", title="t")
-    left, right = fig.axes
-    assert left.get_title().startswith("1 SD rule") and "3 rupture(s)" in left.get_title()
-    assert right.get_title().startswith("2 SD rule") and "0 rupture(s)" in right.get_title()
+    top, bottom = fig.axes
+    assert top.get_title().startswith("1 SD rule") and "3 ruptures" in top.get_title()
+    assert bottom.get_title().startswith("2 SD rule") and "0 ruptures" in bottom.get_title()
     assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)  # white card survives dark mode
 
 

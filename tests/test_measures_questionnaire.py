@@ -144,3 +144,24 @@ def test_bad_yaml_and_bad_rule_are_reported():
     text = _packaged_text().replace("reverse: true", "reverse: maybe", 1)
     with pytest.raises(QuestionnaireFileError, match="'reverse' must be true or false"):
         parse_questionnaire(text, "x.yaml")
+
+
+def test_html_table_lists_every_item_and_escapes_its_text():
+    from html.parser import HTMLParser
+
+    text = _packaged_text().replace(
+        '"Today I felt that my therapist was on my side."', '"Me & my <therapist> agreed."', 1
+    )
+    questionnaire = parse_questionnaire(text, "x.yaml")
+    html = questionnaire.to_html()
+    assert "Me &amp; my &lt;therapist&gt; agreed." in html and "<therapist>" not in html
+    cells: list[str] = []
+
+    class Cells(HTMLParser):
+        def handle_data(self, data: str) -> None:
+            cells.append(data)
+
+    Cells().feed(html)
+    assert [c for c in cells if c in questionnaire.item_ids] == questionnaire.item_ids
+    assert html.count("<strong>reverse</strong>") == 3
+    assert html.startswith("<table") and "<caption>" in html and "<thead>" in html

@@ -98,6 +98,8 @@ def test_show_prints_an_outline(capsys) -> None:
     out = capsys.readouterr().out
     assert out.startswith("A quiet week  [fixture-basic]")
     assert "[named]" in out and "-> end-repaired" in out and "ENDING: Rupture repaired" in out
+    assert "; id homework-first)" in out and "; repair)" in out
+    assert "note (if chose advice-sister): He told you about his sister" in out
 
 
 def test_show_unknown_id(capsys) -> None:

@@ -19,6 +19,7 @@ from alliance.vignettes import (
     replay_code,
     scoring,
 )
+from alliance.vignettes.schema import RESPONSE_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vignettes"
 BASIC = FIXTURES / "fixture-basic.yaml"
@@ -76,6 +77,7 @@ def test_empty_path(basic) -> None:
     assert p.code == "fixture-basic:" and p.steps == [] and p.final == basic.baseline
     assert p.reflection_question_ratio is None and p.complex_reflection_share is None
     assert p.ratings == {"reflection_question_ratio": None, "complex_reflection_share": None}
+    assert set(p.rating_reasons) == {"reflection_question_ratio", "complex_reflection_share"}
 
 
 def test_ratio_and_share(basic) -> None:
@@ -87,9 +89,13 @@ def test_ratio_and_share(basic) -> None:
         "complex_reflection_share": "below fair",
     }
     p = replay(basic, [0, 0])  # complex + simple reflection, no question
-    assert p.reflection_question_ratio is None  # undefined with no questions...
+    assert p.reflection_question_ratio is None  # undefined with no questions: not rated
     assert p.complex_reflection_share == 0.5
-    assert p.ratings == {"reflection_question_ratio": "good", "complex_reflection_share": "good"}
+    assert p.ratings == {"reflection_question_ratio": None, "complex_reflection_share": "good"}
+    assert p.rating_reasons == {
+        "reflection_question_ratio": scoring.MITI4["reflection_question_ratio"]["absent"]
+    }
+    assert "no questions" in p.rating_reasons["reflection_question_ratio"].lower()
 
 
 def test_miti4_thresholds_are_the_briefs() -> None:
@@ -188,3 +194,80 @@ def test_plot_trajectory(basic) -> None:
     assert ax.get_title() == "A quiet week: Alliance strengthened"
     assert ax.get_xlabel() and ax.get_ylabel() == "Alliance rating (0–10)"
     assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)
+
+
+# ---- MITI 4 codes (miti4_codes.yaml, checked against the MITI 4.2.1 manual) -----------------
+
+
+def test_every_response_type_has_a_miti4_entry_with_its_basis() -> None:
+    codes = scoring.MITI4_CODES
+    assert set(codes.by_type) == set(RESPONSE_TYPES)
+    assert set(codes.reflections) == {"SR", "CR"} and codes.questions == ("Q",)
+    assert codes.citation == "moyers2014manual"
+
+
+def test_summary_counts_as_a_reflection_as_the_manual_says() -> None:
+    # MITI 4.2.1 E.4.e.1: a summary that adds no point or direction is a simple reflection.
+    assert scoring.MITI4_CODES.by_type["summary"] == "SR"
+    tally = Counter({"summary": 1, "open-question": 1})
+    assert scoring.miti_tally(tally) == Counter({"SR": 1, "Q": 1})
+    assert scoring.reflection_question_ratio(tally) == 1.0  # not 0 : 1, as before issue 9
+    assert scoring.miti_ratings(tally)["reflection_question_ratio"] == "fair"
+    assert scoring.complex_reflection_share(tally) == 0.0
+
+
+def test_miti4_has_one_question_code() -> None:
+    # MITI 4.2.1 E.4.d: open and closed questions are not differentiated.
+    by_type = scoring.MITI4_CODES.by_type
+    assert by_type["open-question"] == by_type["closed-question"] == "Q"
+    tally = Counter({"open-question": 1, "closed-question": 2, "simple-reflection": 3})
+    assert scoring.reflection_question_ratio(tally) == 1.0
+
+
+@pytest.mark.parametrize("kind", ["praise", "validation", "reassurance", "self-disclosure"])
+def test_types_with_no_miti4_code_count_as_neither(kind: str) -> None:
+    # E.4.f.2: non-specific praise and statements of support are not coded.
+    assert scoring.MITI4_CODES.by_type[kind] is None
+    tally = Counter({kind: 2, "complex-reflection": 1, "open-question": 1})
+    assert scoring.miti_tally(tally) == Counter({"CR": 1, "Q": 1})
+    assert scoring.reflection_question_ratio(tally) == 1.0
+
+
+def test_affirmation_and_praise_are_different_codes() -> None:
+    assert scoring.MITI4_CODES.by_type["affirmation"] == "AF"
+    assert scoring.MITI4_CODES.by_type["praise"] is None
+
+
+def test_miti4_codes_file_is_checked(tmp_path: Path) -> None:
+    source = (Path(scoring.__file__).parent / "miti4_codes.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "codes.yaml"
+    bad.write_text(source.replace("  praise:\n    code: null", "  praize:\n    code: null"))
+    with pytest.raises(
+        ValueError, match="no MITI 4 code given for praise.*unknown response types praize"
+    ):
+        scoring.load_miti_codes(bad)
+    bad.write_text(source.replace("code: Persuade\n", "code: Lecture\n", 1))
+    with pytest.raises(ValueError, match="unknown MITI 4 code 'Lecture'"):
+        scoring.load_miti_codes(bad)
+
+
+# ---- Errors on the path, repairs and path-aware notes ------------------------------------------
+
+
+def test_errors_on_the_path_and_their_repair(basic) -> None:
+    p = replay(basic, [1, 1, 0])  # closed question (error), repair, simple reflection
+    assert [(e.step, e.node, e.choice, e.repaired) for e in p.errors] == [(1, "opening", 1, True)]
+    p = replay(basic, [1, 0])  # closed question (error), reassurance: never repaired
+    assert [(e.step, e.repaired) for e in p.errors] == [(1, False)]
+    assert replay(basic, [2, 0]).errors == []
+
+
+def test_notes_speak_to_the_path_taken(basic) -> None:
+    via_homework = replay(basic, [1, 0])
+    via_advice = replay(basic, [0, 1])
+    assert via_homework.ending == via_advice.ending == "end-unresolved"
+    notes = basic.nodes["end-unresolved"].ending.notes
+    assert via_homework.notes == [notes[0].text] and "homework" in notes[0].text
+    assert via_advice.notes == [notes[1].text] and "sister" in notes[1].text
+    assert replay(basic, [2, 0]).notes == []  # an ending without notes
+    assert replay(basic, [1]).notes == []  # no ending yet

@@ -274,7 +274,8 @@ def test_duplicate_vignette_ids_across_files(tmp_path: Path) -> None:
     (tmp_path / "two").mkdir()
     for folder in ("one", "two"):
         (tmp_path / folder / "tiny.yaml").write_text(VALID, encoding="utf-8")
-    first, second = check_files([tmp_path / "one" / "tiny.yaml", tmp_path / "two" / "tiny.yaml"])
+    paths = [tmp_path / "one" / "tiny.yaml", tmp_path / "two" / "tiny.yaml"]
+    first, second = check_files(paths, rules=False)
     assert first.problems == []
     assert len(second.problems) == 1
     assert second.problems[0].line == 1
@@ -296,3 +297,29 @@ def test_shipped_vignettes_are_valid() -> None:
     """Whatever the library holds (zero or more files) loads without a problem."""
     vignettes = load_all_vignettes()
     assert [v.id for v in vignettes] == [p.stem for p in library_files()]
+
+
+def test_choice_ids_repairs_and_ending_notes_load() -> None:
+    v = load_vignette(FIXTURES / "fixture-basic.yaml")
+    opening = v.nodes["opening"].choices
+    assert [c.id for c in opening] == [None, "homework-first", None]
+    assert opening[1].is_error and not opening[1].is_repair
+    assert opening[2].is_repair  # metacommunication repairs by its type
+    pressed = v.nodes["pressed"].choices[1]
+    assert pressed.repair and pressed.is_repair  # marked `repair: true`
+    notes = v.nodes["end-unresolved"].ending.notes
+    assert [(n.when, n.target) for n in notes] == [
+        ("chose", "homework-first"),
+        ("chose", "advice-sister"),
+    ]
+    assert all(n.line > v.nodes["end-unresolved"].line for n in notes)
+    data = v.to_data()["nodes"]
+    assert data["pressed"]["choices"][1]["repair"] is True
+    assert data["opening"]["choices"][2]["repair"] is True
+    assert data["end-unresolved"]["ending"]["notes"][0]["target"] == "homework-first"
+
+
+def test_old_files_without_the_new_fields_still_load(tmp_path: Path) -> None:
+    assert problems(VALID, tmp_path) == []  # no ids, no repair, no notes: as before issue 9
+    v = load_vignette(tmp_path / "tiny.yaml")
+    assert v.nodes["end"].ending.notes == () and v.nodes["a"].choices[0].id is None

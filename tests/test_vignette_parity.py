@@ -2,7 +2,8 @@
 
 Why: the static book scores in JavaScript, graded notebooks score in Python, and a learner must
 see the same numbers in both. This imports ``widget.js`` itself into Chromium (no book needed)
-and replays every complete path (up to a cap per vignette) in both languages.
+and replays every path (every prefix too) in both languages; a vignette that loops is walked to
+more choices than it has nodes, deeper than any path that does not repeat a node.
 """
 
 from __future__ import annotations
@@ -19,22 +20,24 @@ pytestmark = pytest.mark.browser
 
 WIDGET_JS = Path(__file__).resolve().parents[1] / "src" / "alliance" / "vignettes" / "widget.js"
 FIXTURES = Path(__file__).parent / "fixtures" / "vignettes"
-MAX_PATHS = 300
-MAX_DEPTH = 14  # vignettes may loop back; bound the walk
+MAX_PATHS = 20000  # a guard against a runaway script, not a sample: the walk must finish
+EXTRA_DEPTH = 2  # vignettes may loop back: walk each loop this far beyond a simple path
 
 
 def paths_of(vignette) -> list[list[int]]:
-    """Every path from the start (complete ones and their prefixes), depth-first, capped."""
+    """Every path from the start (complete ones and their prefixes), depth-first."""
+    max_depth = len(vignette.nodes) + EXTRA_DEPTH  # a path without a loop is shorter
     found: list[list[int]] = []
     stack: list[tuple[str, list[int]]] = [(vignette.start, [])]
     while stack and len(found) < MAX_PATHS:
         node_id, path = stack.pop()
         found.append(path)
         node = vignette.nodes[node_id]
-        if node.is_ending or len(path) >= MAX_DEPTH:
+        if node.is_ending or len(path) >= max_depth:
             continue
         for i, choice in enumerate(node.choices):
             stack.append((choice.next, [*path, i]))
+    assert not stack, f"{vignette.id}: more than {MAX_PATHS} paths; the parity test must cover all"
     return found
 
 
@@ -66,8 +69,11 @@ def test_js_and_python_score_every_path_alike(js_engine, path: Path) -> None:
             const sum = engine.summarise(s.tally, vocab);
             return {trajectory: s.trajectory, tally: s.tally, outcome: s.outcome,
                     ending: s.ending, code: engine.encodePath(v.id, s.path),
-                    ratio: sum.ratio, share: sum.share,
-                    ratios: [sum.ratioRating, sum.shareRating]};
+                    ratio: sum.ratio, share: sum.share, codes: sum.codes,
+                    reasons: [sum.reasons.ratio || null, sum.reasons.share || null],
+                    ratios: [sum.ratioRating, sum.shareRating],
+                    errors: s.errors.map((e) => [e.step, e.nodeId, e.choice, e.repaired]),
+                    notes: s.notes};
         })""",
         [vignette.to_data(), vocabulary(), paths],
     )
@@ -85,6 +91,13 @@ def test_js_and_python_score_every_path_alike(js_engine, path: Path) -> None:
             py.ratings["reflection_question_ratio"],
             py.ratings["complex_reflection_share"],
         ], where
+        assert js["codes"] == dict(py.miti), where
+        assert js["reasons"] == [
+            py.rating_reasons.get("reflection_question_ratio"),
+            py.rating_reasons.get("complex_reflection_share"),
+        ], where
+        assert js["errors"] == [[e.step, e.node, e.choice, e.repaired] for e in py.errors], where
+        assert js["notes"] == py.notes, where
 
 
 def test_js_engine_stops_at_an_invalid_step(js_engine) -> None:

@@ -252,29 +252,3 @@ def solutions_of(source: Path) -> dict[str, str]:
         if meta.get("solution"):
             out[meta["grade_id"]] = solution_code(cell)
     return out
-
-
-def vignette_paths(vignette_id: str, max_steps: int = 12) -> list:
-    """Every path (0-based choices) from the start to an ending, up to ``max_steps`` choices.
-
-    Why: graded-vignette tests must not hard-code a path's result; they enumerate paths and
-    replay them with the engine at test time. Vignettes may loop, hence the step bound.
-    Returns the :class:`~alliance.vignettes.Playthrough` of each finished path.
-    """
-    from alliance.vignettes import load_vignette, replay
-
-    vignette = load_vignette(vignette_id)
-    found = []
-    stack: list[tuple[str, tuple[int, ...]]] = [(vignette.start, ())]
-    while stack:
-        node_id, prefix = stack.pop()
-        node = vignette.nodes[node_id]
-        if node.ending is not None:
-            found.append(replay(vignette, list(prefix)))
-            continue
-        if len(prefix) >= max_steps:
-            continue
-        for index, choice in enumerate(node.choices):
-            stack.append((choice.next, (*prefix, index)))
-    found.sort(key=lambda p: (len(p.choices), p.choices))
-    return found

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from alliance.figures import PALETTE, course_style, new_figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from alliance.figures import COLUMN_WIDTH_IN, PALETTE, course_style, new_figure
 from alliance.measures.ruptures import CRITERIA, RuptureEvent, detect_ruptures, series_sd
+
+
+def _padded(scale: tuple[float, float], fraction: float = 0.05) -> tuple[float, float]:
+    """Axis limits a little beyond the scale, so a marker on the scale's end is drawn whole."""
+    lo, hi = scale
+    pad = (hi - lo) * fraction
+    return lo - pad, hi + pad
 
 
 def plot_series_with_cutoff(
@@ -22,12 +32,17 @@ def plot_series_with_cutoff(
     title: str,
     cutoff_label: str,
 ):
-    """One line per client, a dashed cut-off line, and sessions at or below it ringed."""
+    """One line per client, a dashed cut-off line, and sessions at or below it ringed.
+
+    The cut-off is named in the legend, below the plot, not written on the data, where a client's
+    line could cross it.
+    """
     markers = ["o", "s", "^", "D"]
     colours = [PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"]]
     styles = ["-", "--", "-.", ":"]
+    ring = {"s": 170, "facecolors": "none", "edgecolors": PALETTE["vermillion"], "linewidths": 2}
     with course_style():
-        fig, ax = new_figure(figsize=(7.5, 4.0))
+        fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 4.8))
         for i, (name, values) in enumerate(series.items()):
             x = list(range(1, len(values) + 1))
             ax.plot(
@@ -41,40 +56,43 @@ def plot_series_with_cutoff(
             low = [(s, v) for s, v in zip(x, values, strict=True) if v <= cutoff]
             if low:
                 ax.scatter(
-                    [s for s, _ in low],
-                    [v for _, v in low],
-                    s=170,
-                    facecolors="none",
-                    edgecolors=PALETTE["vermillion"],
-                    linewidths=2,
-                    zorder=3,
-                    label="_nolegend_",
+                    [s for s, _ in low], [v for _, v in low], zorder=3, label="_nolegend_", **ring
                 )
-        ax.axhline(cutoff, color=PALETTE["vermillion"], linestyle="--", linewidth=1.5)
-        ax.annotate(
-            cutoff_label,
-            (1, cutoff),
-            xytext=(2, -14),
-            textcoords="offset points",
-            color="#8a3300",
-            fontsize=9,
-        )
-        ax.set_ylim(*scale)
+        line = ax.axhline(cutoff, color=PALETTE["vermillion"], linestyle="--", linewidth=1.5)
+        ax.set_ylim(*_padded(scale))
         ax.set_xlabel("Session")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-        ax.legend(loc="lower right")
+        handles, labels = ax.get_legend_handles_labels()
+        ringed = Line2D([], [], marker="o", linestyle="none", markersize=12, **_ring_handle(ring))
+        fig.legend(
+            [*handles, line, ringed],
+            [*labels, cutoff_label, f"ringed: at or below {cutoff:g}"],
+            loc="outside lower center",
+            ncols=2,  # filled column by column: the clients first, then the cut-off
+        )
     return fig
+
+
+def _ring_handle(ring: Mapping[str, object]) -> dict[str, object]:
+    return {
+        "markerfacecolor": "none",
+        "markeredgecolor": ring["edgecolors"],
+        "markeredgewidth": ring["linewidths"],
+    }
 
 
 def plot_subscale_profile(
     rows: Mapping[str, Mapping[str, float | None]], *, scale_max: float, title: str
 ):
-    """Grouped bars: one group per subscale, one bar per session (missing shown as a gap)."""
+    """Grouped bars: one group per subscale, one bar per session (missing shown as a gap).
+
+    The legend sits below the plot, so it never covers a bar or its label.
+    """
     hatches = ["", "//", ".."]
     colours = [PALETTE["sky"], PALETTE["blue"], PALETTE["orange"]]
     with course_style():
-        fig, ax = new_figure(figsize=(7.0, 3.6))
+        fig, ax = new_figure(figsize=(COLUMN_WIDTH_IN, 4.0))
         sessions = list(rows)
         subscales = list(next(iter(rows.values())))
         width = 0.8 / len(sessions)
@@ -97,19 +115,18 @@ def plot_subscale_profile(
                     xytext=(0, 3),
                     textcoords="offset points",
                     ha="center",
-                    fontsize=8,
                     rotation=90 if v is None else 0,
                 )
         ax.set_xticks(range(len(subscales)), [s.capitalize() for s in subscales])
         ax.set_ylim(0, scale_max + 1.5)
         ax.set_ylabel(f"Subscale score (max {scale_max:g})")
         ax.set_title(title)
-        ax.legend(loc="upper left", ncols=len(sessions), fontsize=9)
+        fig.legend(loc="outside lower center", ncols=len(sessions))
     return fig
 
 
 def _draw_events(ax, values: Sequence[float], events: Sequence[RuptureEvent]) -> None:
-    for i, event in enumerate(events):
+    for event in events:
         colour = PALETTE["green"] if event.repaired else PALETTE["vermillion"]
         ax.annotate(
             "",
@@ -126,24 +143,32 @@ def _draw_events(ax, values: Sequence[float], events: Sequence[RuptureEvent]) ->
             edgecolors="#1a1a1a",
             zorder=4,
         )
-        label = f"repaired by s{event.repair_session}" if event.repaired else event.status
+        label = f"repaired\nby s{event.repair_session}" if event.repaired else event.status
         ax.annotate(
             label,
             (event.low_session, event.low_score),
-            xytext=(0, -18 - 12 * (i % 2)),  # stagger labels so neighbouring events stay legible
+            xytext=(0, -12),
             textcoords="offset points",
             ha="center",
-            fontsize=8.5,
+            va="top",
         )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def plot_rupture_criteria(
     values: Sequence[float], *, window: int = 3, scale: tuple[float, float], ylabel: str, title: str
 ):
-    """Two panels, the same series under the 1 SD and the 2 SD teaching rule."""
+    """The same series under the 1 SD and the 2 SD teaching rule, one above the other.
+
+    Why stacked: each panel then has the full column width, so the sessions, the events and
+    their labels stay readable at the size the book shows them.
+    """
     sd = series_sd(values)
     with course_style():
-        fig, axes = new_figure(1, 2, figsize=(10.0, 3.9), sharey=True)
+        fig, axes = new_figure(2, 1, figsize=(COLUMN_WIDTH_IN, 6.0), sharex=True, sharey=True)
         x = list(range(1, len(values) + 1))
         for ax, (name, k) in zip(axes, CRITERIA.items(), strict=True):
             events = detect_ruptures(values, k=k, window=window)
@@ -151,12 +176,14 @@ def plot_rupture_criteria(
             _draw_events(ax, values, events)
             repaired = sum(e.repaired for e in events)
             ax.set_title(
-                f"{name} rule: drop of {k * sd:.1f}+ points\n"
-                f"{len(events)} rupture(s), {repaired} repaired within {window} sessions",
-                fontsize=10.5,
+                f"{name} rule (drop of {k * sd:.1f}+): {_plural(len(events), 'rupture')}, "
+                f"{repaired} repaired within {window} sessions",
+                fontsize=11,
             )
-            ax.set_xlabel("Session")
-            ax.set_ylim(*scale)
-        axes[0].set_ylabel(ylabel)
+            ax.set_ylim(*_padded(scale, 0.03))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        axes[-1].set_xlabel("Session")
+        axes[-1].set_xticks(x[::2])
+        fig.supylabel(ylabel, fontsize=11)
         fig.suptitle(title, fontweight="bold")
     return fig

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,30 @@ class Questionnaire:
     def total_range(self) -> tuple[int, int]:
         n = len(self.items)
         return n * self.scale_min, n * self.scale_max
+
+    def to_html(self) -> str:
+        """The items as an HTML table, with the response scale as its caption.
+
+        Why HTML: the book renders a notebook's HTML output as it is, whereas Markdown output
+        reached the page as a paragraph of pipes. Every cell is escaped.
+        """
+        scale = ", ".join(f"{k} = {escape(v)}" for k, v in self.scale_labels.items())
+        rows = "".join(
+            "<tr>"
+            f'<th scope="row">{escape(item.id)}</th>'
+            f"<td>{escape(self.subscales[item.subscale])}</td>"
+            f"<td>{escape(item.text)}</td>"
+            f"<td>{'<strong>reverse</strong>' if item.reverse else 'forward'}</td>"
+            "</tr>"
+            for item in self.items
+        )
+        head = "".join(f'<th scope="col">{h}</th>' for h in ("Item", "Subscale", "Text", "Keyed"))
+        return (
+            f'<table class="table alliance-items">'
+            f"<caption>{escape(self.name)} ({escape(self.short_name)}). "
+            f"Response scale: {scale}.</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
 
 
 @dataclass(frozen=True)

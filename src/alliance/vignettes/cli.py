@@ -1,4 +1,4 @@
-"""``alliance vignette check`` and ``alliance vignette show``: the author's tools.
+"""``alliance vignette check``, ``show`` and ``stats``: the author's tools.
 
 Why a checker on the command line: authors write YAML by hand, and the book build would otherwise
 be the first place a broken vignette shows up, far from the file and line at fault.
@@ -11,9 +11,13 @@ import sys
 import textwrap
 from collections import deque
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alliance.vignettes import loader
 from alliance.vignettes.schema import OUTCOMES, Vignette
+
+if TYPE_CHECKING:
+    from alliance.vignettes.stats import CueStats
 
 
 def _shortest_to_ending(v: Vignette) -> int | None:
@@ -42,13 +46,19 @@ def summary(v: Vignette, label: str) -> str:
     )
 
 
-def run_check(args: argparse.Namespace) -> int:
+def _paths(names: list[str]) -> list[Path]:
+    """The files named (a folder stands for the YAML files in it), or the shipped library."""
+    if not names:
+        return loader.library_files()
     paths: list[Path] = []
-    for name in args.files:  # a folder stands for the YAML files in it
+    for name in names:
         path = Path(name)
         paths.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
-    if not args.files:
-        paths = loader.library_files()
+    return paths
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths = _paths(args.files)
     if not paths:
         print(f"no vignette files in {loader.library_dir()}")
         return 0
@@ -92,11 +102,16 @@ def outline(v: Vignette) -> str:
             lines.append(wrap.fill(f"  cue: {node.cue}"))
         for i, c in enumerate(node.choices, 1):
             effect = " ".join(f"{k}{x:+d}" for k, x in c.effect.items() if x)
-            lines.append(wrap.fill(f"  {i}. ({c.type}; {effect or 'no effect'}) {c.therapist}"))
+            marks = "".join([f"; id {c.id}" if c.id else "", "; repair" if c.is_repair else ""])
+            lines.append(
+                wrap.fill(f"  {i}. ({c.type}; {effect or 'no effect'}{marks}) {c.therapist}")
+            )
             lines.append(f"      -> {c.next}")
         if node.ending:
             lines.append(f"  ENDING: {OUTCOMES[node.ending.outcome]}")
             lines.append(wrap.fill(f"  debrief: {node.ending.debrief}"))
+            for note in node.ending.notes:
+                lines.append(wrap.fill(f"  note (if {note.when} {note.target}): {note.text}"))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -111,19 +126,92 @@ def run_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_stats(args: argparse.Namespace) -> int:
+    """Print the surface-cue statistics; exit 1 if the files together (or the review questions)
+    give the best answer away more often than chance allows (``cue_limits.yaml``)."""
+    from alliance.vignettes import stats
+
+    paths = _paths(args.files)
+    results = loader.check_files(paths, rules=False)
+    broken = [p for r in results for p in r.problems]
+    for problem in broken:
+        print(problem, file=sys.stderr)
+    if broken:
+        return 1
+    found = [
+        (stats.vignette_stats(r.vignette), loader._label(r.path))
+        for r in results
+        if r.vignette is not None
+    ]
+    failed = False
+    if found:
+        if len(found) > 1 or not args.files:
+            heading = "These files together" if args.files else "Library"
+            print("\n".join(stats.format_library([s for s, _ in found], heading)))
+        together = stats.cue_stats(
+            d for s, _ in found for d in stats.vignette_decisions(s.vignette)
+        )
+        if len(found) > 1 or not args.files:
+            failed = _over_the_limit(together) or failed
+        for s, label in found:
+            if len(found) > 1 or not args.files:
+                print()
+            print("\n".join(stats.format_vignette(s, label)))
+        if len(found) == 1 and args.files:
+            failed = _over_the_limit(together) or failed
+    if args.review is not None or not args.files:
+        chapters = [Path(c) for c in args.review or []] or stats.chapter_files()
+        decisions = stats.review_decisions(chapters)
+        print()
+        print("\n".join(stats.format_review(decisions)))
+        failed = _over_the_limit(stats.cue_stats(decisions)) or failed
+    return 1 if failed else 0
+
+
+def _over_the_limit(cues: CueStats) -> bool:
+    problems = cues.problems()
+    for problem in problems:
+        print(f"  OVER THE LIMIT: {problem}")
+    return bool(problems)
+
+
+def _files_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
+    )
+
+
 def register(parser: argparse.ArgumentParser) -> None:
-    """Add ``check`` and ``show`` under ``alliance vignette``."""
-    sub = parser.add_subparsers(dest="command", metavar="{check,show}")
+    """Add ``check``, ``show`` and ``stats`` under ``alliance vignette``."""
+    sub = parser.add_subparsers(dest="command", metavar="{check,show,stats}")
     sub.required = True
     check = sub.add_parser(
         "check",
         help="validate vignette files (all shipped vignettes when none is named)",
         description="Validate vignette YAML files and print every problem as path:line: message.",
     )
-    check.add_argument(
-        "files", nargs="*", help="vignette YAML files or folders (default: the shipped library)"
-    )
+    _files_argument(check)
     check.set_defaults(func=run_check)
     show = sub.add_parser("show", help="print a readable outline of a vignette")
     show.add_argument("vignette", help="a shipped vignette id or a path to a YAML file")
     show.set_defaults(func=run_show)
+    st = sub.add_parser(
+        "stats",
+        help="does length or position give the best answer away? (vignettes, review questions)",
+        description=(
+            "For the files together and for each file: decision points, how often the best "
+            "option is the longest (and the shortest), where it sits, the reading length of "
+            "best and other options, the endings reachable and the best path. With no file "
+            "named: the shipped library and the chapters' review questions. Exit status 1 "
+            "when the files together or the review questions exceed chance by more than the "
+            "limits in cue_limits.yaml."
+        ),
+    )
+    _files_argument(st)
+    st.add_argument(
+        "--review",
+        nargs="*",
+        metavar="CHAPTER",
+        help="also the review questions of these chapter files (no file: the book's chapters)",
+    )
+    st.set_defaults(func=run_stats)

@@ -20,6 +20,16 @@ _CODE_RE = re.compile(r"^(?P<id>[^:\s]+):(?P<steps>.*)$")
 
 
 @dataclass(frozen=True)
+class Misstep:
+    """A choice on the path that cost the alliance (an error), and whether it was repaired."""
+
+    step: int  # 1-based
+    node: str
+    choice: int  # 0-based
+    repaired: bool
+
+
+@dataclass(frozen=True)
 class Playthrough:
     """Everything one path through a vignette produces (see the vignette contract)."""
 
@@ -35,10 +45,17 @@ class Playthrough:
     title: str = ""
     feedback: list[str] = field(default_factory=list)
     current: str = ""
+    errors: list[Misstep] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def final(self) -> dict[str, int]:
         return {dim: values[-1] for dim, values in self.trajectory.items()}
+
+    @property
+    def miti(self) -> Counter:
+        """The tally as MITI 4 behaviour codes (``miti4_codes.yaml``); uncoded types left out."""
+        return scoring.miti_tally(self.tally)
 
     @property
     def reflection_question_ratio(self) -> float | None:
@@ -52,6 +69,11 @@ class Playthrough:
     def ratings(self) -> dict[str, str | None]:
         """MITI 4 rating ('below fair' / 'fair' / 'good' / None) for the ratio and the %CR."""
         return scoring.miti_ratings(self.tally)
+
+    @property
+    def rating_reasons(self) -> dict[str, str]:
+        """For each rating that is None, why it cannot be given (shown instead of a badge)."""
+        return scoring.rating_reasons(self.tally)
 
     @property
     def finished(self) -> bool:
@@ -115,7 +137,35 @@ def replay(vignette: Vignette | str, choices: list[int]) -> Playthrough:
         code=encode_path(v, choices),
         feedback=feedback,
         current=node.id,
+        errors=missteps(v, steps),
+        notes=ending_notes(v, steps, node.id),
     )
+
+
+def missteps(v: Vignette, steps: list[tuple[str, int]]) -> list[Misstep]:
+    """The errors on a path (choices that lower a meter); repaired when a repair follows."""
+    found: list[Misstep] = []
+    for step, (node_id, index) in enumerate(steps, 1):
+        choice = v.nodes[node_id].choices[index]
+        if choice.is_repair:
+            found = [Misstep(m.step, m.node, m.choice, True) for m in found]
+        if choice.is_error:
+            found.append(Misstep(step, node_id, index, False))
+    return found
+
+
+def ending_notes(v: Vignette, steps: list[tuple[str, int]], current: str) -> list[str]:
+    """The ending's notes whose condition the path meets, in the order the file gives them."""
+    node = v.nodes[current]
+    if node.ending is None:
+        return []
+    chosen = {v.nodes[n].choices[i].id for n, i in steps} - {None}
+    visited = {n for n, _ in steps} | {current}
+    return [
+        note.text
+        for note in node.ending.notes
+        if (note.target in chosen if note.when == "chose" else note.target in visited)
+    ]
 
 
 def encode_path(vignette: Vignette | str, choices: list[int]) -> str:
@@ -133,7 +183,7 @@ def decode_path(code: str) -> tuple[str, list[int]]:
     if not match:
         raise PathError(
             f"malformed path code {code!r}: expected '<vignette-id>:<choices>', e.g. "
-            "'goals-different-agendas:2-1-3-1'"
+            "'goals-different-agendas:2-3'"
         )
     vid, steps = match["id"], match["steps"]
     if not re.match(ID_PATTERN, vid):
@@ -160,6 +210,7 @@ def replay_code(code: str) -> Playthrough:
 
 __all__ = [
     "DIMENSIONS",
+    "Misstep",
     "Playthrough",
     "decode_path",
     "encode_path",

@@ -148,6 +148,12 @@ class _Reader:
             return None
         return value
 
+    def boolean(self, node: yaml.Node, where: str) -> bool | None:
+        if isinstance(node, ScalarNode) and node.tag == _TAG + "bool":
+            return bool(self._constructor.construct_object(node))
+        self.add(_line(node), f"{where} must be true or false, got {_kind(node)}")
+        return None
+
     def text_list(self, node: yaml.Node, where: str) -> list[str] | None:
         if not isinstance(node, SequenceNode):
             self.add(_line(node), f"{where} must be a list, got {_kind(node)}")
@@ -190,7 +196,19 @@ def _parse_choice(r: _Reader, node: yaml.Node, where: str, owner_line: int) -> d
     f = r.mapping(node, where, s.CHOICE_KEYS, owner_line)
     if f is None:
         return None
-    out: dict[str, Any] = {"line": owner_line, "next_line": owner_line}
+    out: dict[str, Any] = {"line": owner_line, "next_line": owner_line, "id": None}
+    if "id" in f:
+        cid = r.text(f["id"][1], f"{where}: id")
+        if cid is not None and not _NODE_ID_RE.match(cid):
+            r.add(
+                f["id"][0], f"{where}: id '{cid}' must use lower-case letters, digits, '-' or '_'"
+            )
+        else:
+            out["id"] = cid
+            out["id_line"] = f["id"][0]
+    out["repair"] = False
+    if "repair" in f:
+        out["repair"] = bool(r.boolean(f["repair"][1], f"{where}: repair"))
     if "therapist" in f:
         out["therapist"] = r.text(f["therapist"][1], f"{where}: therapist")
     if "type" in f:
@@ -206,6 +224,56 @@ def _parse_choice(r: _Reader, node: yaml.Node, where: str, owner_line: int) -> d
         out["next"] = r.text(f["next"][1], f"{where}: next")
         out["next_line"] = _line(f["next"][1])
     return out
+
+
+def _parse_notes(r: _Reader, node: yaml.Node, where: str) -> tuple[s.Note, ...]:
+    """Path-aware debrief lines: each needs ``text`` and exactly one of ``chose``/``visited``."""
+    if not isinstance(node, SequenceNode):
+        r.add(_line(node), f"{where} must be a list, got {_kind(node)}")
+        return ()
+    notes = []
+    for i, item in enumerate(node.value, 1):
+        here = f"{where} item {i}"
+        f = r.mapping(item, here, s.NOTE_KEYS, _line(item))
+        if f is None:
+            continue
+        conditions = [k for k in s.NOTE_CONDITIONS if k in f]
+        if len(conditions) != 1:
+            r.add(
+                _line(item),
+                f"{here} needs exactly one of 'chose' (a choice id) or 'visited' (a node id)",
+            )
+            continue
+        target = r.text(f[conditions[0]][1], f"{here}: {conditions[0]}")
+        text = r.text(f["text"][1], f"{here}: text") if "text" in f else None
+        if target is not None and text is not None:
+            notes.append(s.Note(conditions[0], target, text, _line(f[conditions[0]][1])))
+    return tuple(notes)
+
+
+def _check_note_targets(r: _Reader, nodes: dict[str, dict | None]) -> None:
+    """Choice ids are unique in a file, and every note names a choice id or a node that exists."""
+    choice_ids: dict[str, int] = {}
+    for n in nodes.values():
+        for c in (n or {}).get("choices", []):
+            if c and c.get("id"):
+                if c["id"] in choice_ids:
+                    r.add(
+                        c["id_line"],
+                        f"choice id '{c['id']}' is already used at line {choice_ids[c['id']]}",
+                    )
+                else:
+                    choice_ids[c["id"]] = c["id_line"]
+    for node_id, n in nodes.items():
+        for note in ((n or {}).get("ending") or {}).get("notes", ()):
+            known = list(choice_ids) if note.when == "chose" else list(nodes)
+            what = "choice id" if note.when == "chose" else "node"
+            if note.target not in known:
+                r.add(
+                    note.line,
+                    f"node '{node_id}': note {note.when} '{note.target}' names no "
+                    f"{what}{did_you_mean(note.target, known)}",
+                )
 
 
 def _parse_node(r: _Reader, node_id: str, kline: int, node: yaml.Node) -> dict | None:
@@ -254,6 +322,9 @@ def _parse_node(r: _Reader, node_id: str, kline: int, node: yaml.Node) -> dict |
                 )
             if "debrief" in ef:
                 end["debrief"] = r.text(ef["debrief"][1], f"{where}: ending debrief")
+            end["notes"] = ()
+            if "notes" in ef:
+                end["notes"] = _parse_notes(r, ef["notes"][1], f"{where}: ending notes")
             out["ending"] = end
         else:
             out["ending"] = {}
@@ -351,6 +422,7 @@ def parse_text(text: str, path: Path, expected_id: str | None = None) -> Parsed:
                 )
             for line, message in check_graph(graph, start, nodes_line):
                 r.add(line, message)
+            _check_note_targets(r, nodes)
 
     if r.problems:
         return parsed
@@ -368,6 +440,8 @@ def parse_text(text: str, path: Path, expected_id: str | None = None) -> Parsed:
                     feedback=c["feedback"],
                     next=c["next"],
                     line=c["line"],
+                    id=c["id"],
+                    repair=c["repair"],
                 )
                 for c in n["choices"]
             ),
@@ -414,8 +488,15 @@ def parse_file(path: str | Path) -> Parsed:
     return parsed
 
 
-def check_files(paths: list[Path]) -> list[Parsed]:
-    """Validate several files and also flag a vignette id used by more than one of them."""
+def check_files(paths: list[Path], *, rules: bool = True) -> list[Parsed]:
+    """Validate several files and also flag a vignette id used by more than one of them.
+
+    With ``rules`` (the checker's default), a valid file is also held to the teaching rules of
+    ``rules.py`` (ending label vs meters, repairs, notes); those problems are listed but the
+    vignette stays loaded, since it can still be played.
+    """
+    from alliance.vignettes.rules import ending_problems
+
     results = [parse_file(p) for p in paths]
     seen: dict[str, Parsed] = {}
     for result in results:
@@ -433,6 +514,25 @@ def check_files(paths: list[Path]) -> list[Parsed]:
                 ),
             ]
             result.vignette = None
+    if rules:
+        results = [
+            Parsed(
+                r.path,
+                r.vignette,
+                [
+                    *r.problems,
+                    *(
+                        Problem(_label(r.path), line, msg)
+                        for line, msg in ending_problems(r.vignette)
+                    ),
+                ],
+                r.id,
+                r.id_line,
+            )
+            if r.vignette is not None
+            else r
+            for r in results
+        ]
     return results
 
 
@@ -472,7 +572,7 @@ def load_vignette(id_or_path: str | Path) -> s.Vignette:
 
 def load_all_vignettes() -> list[s.Vignette]:
     """Every shipped vignette, validated together (duplicate ids across files included)."""
-    results = check_files(library_files())
+    results = check_files(library_files(), rules=False)
     problems = [p for r in results for p in r.problems]
     if problems:
         raise VignetteError(problems)

@@ -29,15 +29,19 @@ THEMES: tuple[str, ...] = (
 
 RUPTURES: tuple[str, ...] = ("withdrawal", "confrontation")
 
-#: Response types with the label the widget shows. Order is the order of the tally table.
+#: Response types with the label the widget shows. Order is the order of the tally table. How
+#: each counts as a MITI 4 behaviour code is data beside this module (``miti4_codes.yaml``).
 RESPONSE_TYPES: dict[str, str] = {
     "simple-reflection": "Simple reflection",
     "complex-reflection": "Complex reflection",
+    "summary": "Summary",
     "open-question": "Open question",
     "closed-question": "Closed question",
     "affirmation": "Affirmation",
+    "praise": "Praise",
     "validation": "Validation",
-    "summary": "Summary",
+    "seeking-collaboration": "Seeking collaboration",
+    "giving-information": "Giving information",
     "advice": "Advice",
     "reassurance": "Reassurance",
     "minimising": "Minimising",
@@ -48,8 +52,10 @@ RESPONSE_TYPES: dict[str, str] = {
     "rationale": "Rationale",
     "referral": "Referral",
 }
-REFLECTIONS: tuple[str, ...] = ("simple-reflection", "complex-reflection")
-QUESTIONS: tuple[str, ...] = ("open-question", "closed-question")
+#: A choice of one of these types repairs the errors before it on the path (Safran & Muran's
+#: exploratory repair). Any other choice can be marked ``repair: true`` (an immediate repair:
+#: a rationale, a changed task or goal, a misunderstanding cleared up).
+REPAIR_TYPES: tuple[str, ...] = ("metacommunication",)
 
 OUTCOMES: dict[str, str] = {
     "strengthened": "Alliance strengthened",
@@ -59,6 +65,9 @@ OUTCOMES: dict[str, str] = {
     "dropout-risk": "Risk of dropout",
     "referred": "Referred on",
 }
+#: Endings that say the alliance is in good shape: the checker makes sure no path reaches one
+#: with a meter below its baseline or with an error that was never repaired.
+POSITIVE_OUTCOMES: tuple[str, ...] = ("strengthened", "repaired")
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -83,13 +92,19 @@ NODE_KEYS: dict[str, bool] = {
     "ending": False,
 }
 CHOICE_KEYS: dict[str, bool] = {
+    "id": False,  # a name an ending's notes can refer to
     "therapist": True,
     "type": True,
     "effect": False,
     "feedback": True,
     "next": True,
+    "repair": False,  # true: this choice repairs the errors before it
 }
-ENDING_KEYS: dict[str, bool] = {"outcome": True, "debrief": True}
+ENDING_KEYS: dict[str, bool] = {"outcome": True, "debrief": True, "notes": False}
+#: A note shows under the debrief only when the path took a choice (``chose``: a choice id) or
+#: passed through a node (``visited``: a node id). Exactly one of the two, and ``text``.
+NOTE_KEYS: dict[str, bool] = {"chose": False, "visited": False, "text": True}
+NOTE_CONDITIONS: tuple[str, ...] = ("chose", "visited")
 
 
 @dataclass(frozen=True)
@@ -100,12 +115,34 @@ class Choice:
     feedback: str
     next: str
     line: int = 0
+    id: str | None = None
+    repair: bool = False
+
+    @property
+    def is_error(self) -> bool:
+        """An error costs the alliance: the choice lowers at least one meter."""
+        return any(v < 0 for v in self.effect.values())
+
+    @property
+    def is_repair(self) -> bool:
+        return self.repair or self.type in REPAIR_TYPES
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line of the debrief that applies only to some paths (see ``NOTE_KEYS``)."""
+
+    when: str  # "chose" or "visited"
+    target: str  # a choice id or a node id
+    text: str
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class Ending:
     outcome: str
     debrief: str
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,16 +197,25 @@ class Vignette:
                     "rupture": node.rupture,
                     "choices": [
                         {
+                            "id": c.id,
                             "therapist": c.therapist,
                             "type": c.type,
                             "effect": dict(c.effect),
                             "feedback": c.feedback,
                             "next": c.next,
+                            "repair": c.is_repair,
                         }
                         for c in node.choices
                     ],
                     "ending": (
-                        {"outcome": node.ending.outcome, "debrief": node.ending.debrief}
+                        {
+                            "outcome": node.ending.outcome,
+                            "debrief": node.ending.debrief,
+                            "notes": [
+                                {"when": n.when, "target": n.target, "text": n.text}
+                                for n in node.ending.notes
+                            ],
+                        }
                         if node.ending
                         else None
                     ),
@@ -181,14 +227,13 @@ class Vignette:
 
 def vocabulary() -> dict[str, Any]:
     """The shared vocabulary the JavaScript needs to score exactly as Python does."""
-    from alliance.vignettes.scoring import MITI4
+    from alliance.vignettes.scoring import MITI4, MITI4_CODES
 
     return {
         "dimensions": list(DIMENSIONS),
         "scale": [SCALE_MIN, SCALE_MAX],
         "responseTypes": dict(RESPONSE_TYPES),
-        "reflections": list(REFLECTIONS),
-        "questions": list(QUESTIONS),
         "outcomes": dict(OUTCOMES),
         "miti4": MITI4,
+        "mitiCodes": MITI4_CODES.to_data(),
     }

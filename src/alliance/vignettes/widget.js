@@ -2,9 +2,11 @@
 //
 // All play logic lives here because the static book has no kernel: the whole vignette arrives as
 // data in the `vignette` trait, and the reader's path goes back to Python in the `path` trait.
-// Scoring follows exactly the rules of alliance/vignettes/scoring.py (clamp to the scale after
-// each choice; reflections = simple + complex; questions = open + closed; ratio = reflections /
-// questions; %CR = complex / reflections; MITI 4 rating: >= good, >= fair, else below fair).
+// Scoring follows exactly the rules of alliance/vignettes/scoring.py and engine.py (clamp to the
+// scale after each choice; each response type counts as its MITI 4 code from miti4_codes.yaml;
+// reflections = SR + CR; questions = Q; ratio = reflections / questions, none without questions;
+// %CR = CR / reflections, none without reflections; MITI 4 rating: >= good, >= fair, else below
+// fair; an error is a choice that lowers a meter, repaired by a later repair choice).
 // Every piece of vignette text is inserted with textContent (via `h`), never as HTML.
 
 let instances = 0;
@@ -46,6 +48,7 @@ export function play(vignette, vocab, path) {
   for (const dim of vocab.dimensions) trajectory[dim] = [clamp(vignette.baseline[dim])];
   const tally = {};
   const steps = [];
+  let errors = [];
   let nodeId = vignette.start;
   for (const choice of path) {
     const node = vignette.nodes[nodeId];
@@ -59,6 +62,10 @@ export function play(vignette, vocab, path) {
     }
     tally[picked.type] = (tally[picked.type] || 0) + 1;
     steps.push({ nodeId, choice, picked });
+    if (picked.repair) errors = errors.map((e) => ({ ...e, repaired: true }));
+    if (vocab.dimensions.some((dim) => (picked.effect[dim] || 0) < 0)) {
+      errors.push({ step: steps.length, nodeId, choice, repaired: false });
+    }
     nodeId = picked.next;
   }
   const node = vignette.nodes[nodeId];
@@ -69,24 +76,51 @@ export function play(vignette, vocab, path) {
     node,
     trajectory,
     tally,
+    errors,
+    notes: node.ending ? endingNotes(vignette, steps, nodeId) : [],
     ending: node.ending ? nodeId : null,
     outcome: node.ending ? node.ending.outcome : null,
   };
 }
 
+/** The ending's notes whose condition the path meets (see engine.ending_notes). */
+export function endingNotes(vignette, steps, nodeId) {
+  const chosen = new Set(steps.map((s) => s.picked.id).filter((id) => id));
+  const visited = new Set([...steps.map((s) => s.nodeId), nodeId]);
+  return (vignette.nodes[nodeId].ending.notes || [])
+    .filter((n) => (n.when === "chose" ? chosen.has(n.target) : visited.has(n.target)))
+    .map((n) => n.text);
+}
+
+/** The response-type tally counted as MITI 4 codes (types with no code are left out). */
+export function mitiTally(tally, vocab) {
+  const out = {};
+  for (const [type, n] of Object.entries(tally)) {
+    const code = vocab.mitiCodes.byType[type];
+    if (code) out[code] = (out[code] || 0) + n;
+  }
+  return out;
+}
+
 export function summarise(tally, vocab) {
-  const count = (types) => types.reduce((sum, t) => sum + (tally[t] || 0), 0);
-  const reflections = count(vocab.reflections);
-  const questions = count(vocab.questions);
+  const codes = mitiTally(tally, vocab);
+  const map = vocab.mitiCodes;
+  const count = (list) => list.reduce((sum, c) => sum + (codes[c] || 0), 0);
+  const reflections = count(map.reflections);
+  const questions = count(map.questions);
   const ratio = questions ? reflections / questions : null;
-  const share = reflections ? (tally["complex-reflection"] || 0) / reflections : null;
-  const ratioForRating = ratio === null && reflections ? Infinity : ratio;
+  const share = reflections ? (codes[map.complex] || 0) / reflections : null;
+  const reasons = {};
+  if (ratio === null) reasons.ratio = vocab.miti4.reflection_question_ratio.absent;
+  if (share === null) reasons.share = vocab.miti4.complex_reflection_share.absent;
   return {
+    codes,
     reflections,
     questions,
     ratio,
     share,
-    ratioRating: rate(vocab.miti4.reflection_question_ratio, ratioForRating),
+    reasons,
+    ratioRating: rate(vocab.miti4.reflection_question_ratio, ratio),
     shareRating: rate(vocab.miti4.complex_reflection_share, share),
   };
 }
@@ -259,8 +293,9 @@ function legend(vocab) {
   );
 }
 
-function ratingBadge(rating) {
-  if (!rating) return h("span", { class: "av-rating av-rating-none" }, "not rated");
+function ratingBadge(rating, reason) {
+  // Nothing is rated that cannot be rated: say why instead of showing a badge.
+  if (!rating) return h("span", { class: "av-rating-absent" }, reason || "");
   return h("span", { class: `av-rating av-rating-${rating.replace(" ", "-")}` }, rating);
 }
 
@@ -275,6 +310,7 @@ function fmtShare(x) {
 function scores(state, vocab) {
   const sum = summarise(state.tally, vocab);
   const miti = vocab.miti4;
+  const map = vocab.mitiCodes;
   const order = Object.keys(vocab.responseTypes).filter((t) => state.tally[t]);
   const table = h(
     "table",
@@ -289,15 +325,22 @@ function scores(state, vocab) {
       ),
     ),
   );
+  const uncoded = order.filter((t) => !map.byType[t]).reduce((n, t) => n + state.tally[t], 0);
+  const codeRows = Object.keys(map.labels)
+    .filter((c) => sum.codes[c])
+    .map((c) => h("tr", { "data-code": c }, h("th", { scope: "row" }, map.labels[c]), h("td", {}, String(sum.codes[c]))));
+  if (uncoded) {
+    codeRows.push(h("tr", { "data-code": "" }, h("th", { scope: "row" }, "Not coded in MITI 4"), h("td", {}, String(uncoded))));
+  }
+  const codeTable = h(
+    "table",
+    { class: "av-miti-tally" },
+    h("caption", {}, "The same responses as MITI 4 codes (MITI 4 has one code for all questions)"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "MITI 4 code"), h("th", { scope: "col" }, "Count"))),
+    h("tbody", {}, codeRows),
+  );
   const rq = miti.reflection_question_ratio;
   const cr = miti.complex_reflection_share;
-  const ratioText =
-    sum.ratio !== null
-      ? fmtRatio(sum.ratio)
-      : sum.reflections
-        ? "reflections only, no questions"
-        : "no reflections or questions";
-  const shareText = sum.share !== null ? fmtShare(sum.share) : "no reflections";
   const list = h(
     "dl",
     { class: "av-miti" },
@@ -305,22 +348,47 @@ function scores(state, vocab) {
     h(
       "dd",
       { "data-av": "ratio", "data-value": sum.ratio === null ? "" : String(sum.ratio), "data-rating": sum.ratioRating || "" },
-      ratioText,
-      " ",
-      ratingBadge(sum.ratioRating),
+      sum.ratio !== null ? `${fmtRatio(sum.ratio)} ` : null,
+      ratingBadge(sum.ratioRating, sum.reasons.ratio),
       h("span", { class: "av-threshold" }, ` MITI 4: fair from ${rq.fair}:1, good from ${rq.good}:1.`),
     ),
     h("dt", {}, cr.label),
     h(
       "dd",
       { "data-av": "share", "data-value": sum.share === null ? "" : String(sum.share), "data-rating": sum.shareRating || "" },
-      shareText,
-      " ",
-      ratingBadge(sum.shareRating),
+      sum.share !== null ? `${fmtShare(sum.share)} ` : null,
+      ratingBadge(sum.shareRating, sum.reasons.share),
       h("span", { class: "av-threshold" }, ` MITI 4: fair from ${cr.fair * 100}%, good from ${cr.good * 100}%. ${cr.caveat || ""}`),
     ),
   );
-  return h("div", { class: "av-scores" }, table, list);
+  return h("div", { class: "av-scores" }, table, codeTable, list);
+}
+
+/** The ending's path-aware part: notes for this path, and each choice that cost the alliance. */
+function debriefForPath(state, vignette) {
+  const parts = [];
+  if (state.notes.length) {
+    parts.push(h("ul", { class: "av-notes" }, state.notes.map((n) => h("li", {}, n))));
+  }
+  if (state.errors.length) {
+    parts.push(
+      h("p", { class: "av-label" }, "On your path, these choices cost the alliance"),
+      h(
+        "ol",
+        { class: "av-errors" },
+        state.errors.map((e) => {
+          const choice = vignette.nodes[e.nodeId].choices[e.choice];
+          return h(
+            "li",
+            { "data-step": e.step, "data-repaired": e.repaired ? "true" : "false" },
+            `Choice ${e.step}: \u201c${choice.therapist}\u201d `,
+            h("span", { class: "av-error-status" }, e.repaired ? "(repaired later on your path)" : "(not repaired)"),
+          );
+        }),
+      ),
+    );
+  }
+  return parts;
 }
 
 function trajectoryTable(state, vocab) {
@@ -588,6 +656,7 @@ function render({ model, el }) {
         { class: "av-panel av-ending", "data-outcome": node.ending.outcome },
         h("p", { class: "av-label" }, "Ending: ", h("span", { class: "av-outcome" }, vocab.outcomes[node.ending.outcome])),
         h("p", { class: "av-debrief" }, node.ending.debrief),
+        debriefForPath(state, vignette),
         scores(state, vocab),
         h("p", { class: "av-label" }, "The alliance over the conversation"),
         trajectorySvg(state, vocab, `${uid}-traj`),

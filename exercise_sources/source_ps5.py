@@ -17,22 +17,60 @@ KEY = {
     "D": "metacommunication",
 }
 HINTS = {
-    "A": "what does Kofi actually say is missing: the point of the task, or a different task?",
-    "B": "Lucía understands the exercise and has tried it; what does her experience tell you?",
-    "C": "is Mr Novak objecting to what you meant, or to something you did not mean?",
-    "D": "is this about one task, or about a pattern in how the two of you are relating?",
+    "A": "A: is Kofi missing the point of the task, or a different task?",
+    "B": "B: Ingrid knows the exercise and tried it: what does that say?",
+    "C": "C: is Mr Novak objecting to what you meant, or what you didn't?",
+    "D": "D: is this about one task, or a pattern between the two of you?",
 }
+# Part D: client statements (invented) and the typical order of each kind of resolution
+# (Safran & Muran: withdrawal -> clearer discontent -> self-assertion; confrontation -> anger ->
+# disappointment and hurt -> vulnerability and the wish to be nurtured).
+RESOLUTION_STATEMENTS = {
+    1: '"Honestly, the worksheets haven\'t really been working for me."',
+    2: '"This is pointless. You sit there nodding and nothing changes."',
+    3: '"I want us to spend our time on what\'s happening with my sister, not on worksheets."',
+    4: '"I suppose I just really need someone to be on my side for once."',
+    5: '*(shrugs)* "Sure, whatever you think."',
+    6: "\"I thought you'd be different from the last counsellor. I'm let down, honestly.\"",
+}
+RESOLUTION = {"withdrawal": [5, 1, 3], "confrontation": [2, 6, 4]}
+# Part E: the repair evidence as chapter 8 reports it (Eubanks, Muran & Safran, 2018).
+REPAIR_EVIDENCE = {
+    1: (
+        "Across 11 studies with 1,314 patients, rupture repair was associated with outcome at "
+        "r = .29 (Eubanks, Muran & Safran, 2018).",
+        "supported",
+    ),
+    2: (
+        "Training therapists in rupture repair has been shown to improve outcomes.",
+        "not-supported",
+    ),
+    3: (
+        "In 6 studies with 276 trainees, the effect of repair training was small (r = .11, "
+        "d = .22) and not statistically significant (p = .28).",
+        "supported",
+    ),
+    4: (
+        "Because the training effect was not significant, the evidence shows that training in "
+        "repair does not work.",
+        "not-supported",
+    ),
+}
+# The invented people of this problem set.
+PEOPLE = ["Kofi", "Ingrid", "Novak", "Yasmin", "Teodor"]
 
 
 def build():
     from notebook_builder import HOW_TO_SUBMIT, Notebook
+
+    from alliance.exercises import fingerprint
 
     nb = Notebook("ps5", "ps5-repair")
     nb.md(
         """
         # Problem set 5 — Repairing ruptures
 
-        *About 60 minutes. 24 points: 4 graded automatically, 20 by your instructor.*
+        *About 70 minutes. 27 points: 7 graded automatically, 20 by your instructor.*
 
         Safran and Muran describe two families of repair. **Immediate** strategies address the
         rupture directly at the level of the task or goal: give a rationale for the task, change
@@ -45,7 +83,7 @@ def build():
     nb.md(HOW_TO_SUBMIT)
     nb.md(
         """
-        ## Part A — Which repair fits? (4 points automatic + 4 points for your reasons)
+        ## Part A — Which repair fits? (8 points: 4 automatic, 4 for your reasons)
 
         For each scenario choose the **one** strategy that best fits what the client is telling
         you, from `STRATEGIES`: `give-rationale`, `change-task-or-goal`,
@@ -56,7 +94,7 @@ def build():
         did on Tuesday going to make me feel less flat?" He says he would do it "if it actually
         did something".
 
-        **B.** Lucía (26) has tried the breathing exercise you taught her every day for two
+        **B.** Ingrid (26) has tried the breathing exercise you taught her every day for two
         weeks. "I know how it's supposed to work. But when I sit and focus on my breathing, I
         notice my heart even more and I panic faster." She wants to keep working on the panic.
 
@@ -64,7 +102,7 @@ def build():
         brother." You had said it sounded as if the visits left him drained, and asked what he
         wanted to do about them; you had not suggested he stop.
 
-        **D.** Amara (35) has agreed with every suggestion for five sessions ("Sure, whatever you
+        **D.** Yasmin (35) has agreed with every suggestion for five sessions ("Sure, whatever you
         think"), yet nothing agreed has happened, and today she answers in single words and
         looks at the clock. When you ask whether the plan suits her, she says "It's fine."
         """
@@ -85,21 +123,14 @@ def build():
         ### END SOLUTION
         """,
     )
-    for scenario in "ABCD":
-        nb.test(
-            f"ps5-a-test-{scenario.lower()}",
-            1,
-            f"""
-            # Checks your strategy for scenario {scenario} (1 point).
-            # If it fails, ask yourself: {HINTS[scenario]}
-            from alliance.exercises import check_labels
-
-            check_labels(repair_choice, "repair_choice", "ABCD", STRATEGIES)
-            ### BEGIN HIDDEN TESTS
-            assert repair_choice[{scenario!r}] == {KEY[scenario]!r}
-            ### END HIDDEN TESTS
-            """,
-        )
+    nb.label_tests(
+        "ps5-a",
+        "repair_choice",
+        KEY,
+        "STRATEGIES",
+        STRATEGIES,
+        [((scenario,), f"scenario {scenario}", HINTS[scenario]) for scenario in "ABCD"],
+    )
     nb.md(
         """
         **Your reasons.** For each scenario, in one or two sentences, say why your strategy fits
@@ -119,7 +150,7 @@ def build():
           cannot see how the task serves his goal and says he would do it "if it actually did
           something". Explaining how tracking activity links to mood (and asking what he makes
           of it) addresses exactly that.
-        * **B — change the task.** Lucía understands the rationale and has practised faithfully;
+        * **B — change the task.** Ingrid understands the rationale and has practised faithfully;
           the task itself worsens her panic. Keeping the shared goal and choosing a different
           task respects her experience.
         * **C — clarify the misunderstanding.** Mr Novak is reacting to advice he believes I
@@ -135,7 +166,7 @@ def build():
         """
         ## Part B — A metacommunication response (4 points)
 
-        Stay with Amara (scenario D). Write what you would say to her — three to five
+        Stay with Yasmin (scenario D). Write what you would say to her — three to five
         sentences, in your own words, as you would speak them.
 
         *Rubric (1 point each):*
@@ -154,7 +185,7 @@ def build():
         "ps5-b-metacommunication",
         4,
         """
-        "Amara, can I pause us for a moment? I notice I've been doing a lot of the suggesting
+        "Yasmin, can I pause us for a moment? I notice I've been doing a lot of the suggesting
         these past weeks, and you've been saying 'sure' — and today it feels a bit quieter
         between us. I may have been pushing my plans more than listening to what you want, and
         if so I'd like to change that. I'm curious what it has been like for you in here
@@ -242,4 +273,82 @@ def build():
             """
         )
         nb.written(gid, 4, model)
+    statements = "\n".join(f"        {i}. {t}" for i, t in RESOLUTION_STATEMENTS.items())
+    nb.md(
+        f"""
+        ## Part D — How ruptures move towards resolution (2 points)
+
+        Safran and Muran described typical paths by which ruptures move towards resolution. A
+        **withdrawal** rupture tends to move from vague or indirect signals towards clearer
+        statements of discontent, and then to self-assertion. A **confrontation** rupture tends to
+        move through anger to disappointment and hurt, and then to vulnerability and the wish to
+        be nurtured. These are typical paths, not fixed stages.
+
+        Below are six things two invented clients said across several sessions, jumbled: three
+        come from Yasmin's withdrawal rupture and three from Teodor's confrontation rupture. Put
+        each client's three statements in the order of the typical path, earliest first.
+
+{statements}
+        """
+    )
+    nb.answer(
+        "ps5-d-resolution",
+        """
+        # Statement numbers (1-6), earliest first, three for each kind of rupture:
+        # resolution = {"withdrawal": [..., ..., ...], "confrontation": [..., ..., ...]}
+        ### BEGIN SOLUTION
+        resolution = {"withdrawal": [5, 1, 3], "confrontation": [2, 6, 4]}
+        ### END SOLUTION
+        """,
+    )
+    hints = {
+        "withdrawal": "Withdrawal: from indirect, to clearer discontent, to asserting.",
+        "confrontation": "Confrontation: anger, then hurt, then the wish to be cared for.",
+    }
+    for n, kind in enumerate(RESOLUTION, start=1):
+        gid = f"ps5-d-test-{n}"
+        digest = fingerprint(gid, {kind: RESOLUTION[kind]})
+        nb.test(
+            gid,
+            1,
+            f"""
+            # Checks the order of the {kind} statements (1 point; all three in the right order).
+            # It compares a fingerprint (hash) of your answer with the right one.
+            check_keys(resolution, "resolution", ["withdrawal", "confrontation"])
+            check_sequence(resolution[{kind!r}], "resolution[{kind!r}]", 3, range(1, 7))
+            check_fingerprint(
+                resolution, [{kind!r}], "{gid}", "{digest}",
+                {hints[kind]!r},
+            )
+            """,
+        )
+    evidence = "\n".join(f"        {i}. {text}" for i, (text, _) in REPAIR_EVIDENCE.items())
+    nb.md(
+        f"""
+        ## Part E — What the repair evidence shows (1 point)
+
+        Is each statement `"supported"` or `"not-supported"` by the evidence on rupture repair
+        and on training in it, as chapter 8 reports it?
+
+{evidence}
+        """
+    )
+    nb.answer(
+        "ps5-e-evidence",
+        """
+        # A dictionary from statement number (1-4) to "supported" or "not-supported":
+        # repair_evidence = {1: "...", 2: "...", 3: "...", 4: "..."}
+        ### BEGIN SOLUTION
+        repair_evidence = {1: "supported", 2: "not-supported", 3: "supported", 4: "not-supported"}
+        ### END SOLUTION
+        """,
+    )
+    nb.label_tests(
+        "ps5-e",
+        "repair_evidence",
+        {i: label for i, (_, label) in REPAIR_EVIDENCE.items()},
+        '["supported", "not-supported"]',
+        ["supported", "not-supported"],
+        [((1, 2, 3, 4), "statements 1 to 4", "What does a non-significant result not tell you?")],
+    )
     return nb

@@ -11,6 +11,8 @@ from pathlib import Path
 import yaml
 
 CUTOFF = 30
+# The invented people of this problem set (clients A, B and C have letters, not names).
+PEOPLE: list[str] = []
 ITEM_IDS = ["b1", "b2", "b3", "g1", "g2", "g3", "t1", "t2", "t3"]
 
 # Invented caseload: client, session, then the nine items in ITEM_IDS order (None = skipped).
@@ -205,11 +207,12 @@ def build():
         1,
         """
         # Checks key_item on items that are not reverse-keyed: the answer is kept as it is.
+        from alliance.exercises import check_value, fail, mentions, same
+
         for item_id, answer in [("b1", 4), ("g2", 2), ("t1", 5)]:
-            got = key_item(item_id, answer)
-            assert got == answer, (
-                f"{item_id} is not reverse-keyed, so key_item({item_id!r}, {answer}) should "
-                f"return {answer}; you returned {got!r}."
+            check_value(
+                key_item(item_id, answer), answer,
+                f"{item_id} is not reverse-keyed: key_item should return {answer}.",
             )
         """,
         own=("key_item",),
@@ -222,7 +225,7 @@ def build():
         ### BEGIN HIDDEN TESTS
         for _item in {rev!r}:
             for _answer in range(1, 6):
-                assert key_item(_item, _answer) == 6 - _answer
+                assert same(key_item(_item, _answer), 6 - _answer)
         ### END HIDDEN TESTS
         """,
         own=("key_item",),
@@ -232,17 +235,13 @@ def build():
         1,
         """
         # Checks score_session when every item is answered 3 (the middle of the scale).
-        got = score_session({item_id: 3 for item_id in ITEMS})
-        expected = {"bond": 9, "goals": 9, "tasks": 9, "total": 27}
-        assert isinstance(got, dict), f"score_session should return a dict, not {type(got).__name__}."
-        assert set(got) == set(expected), (
-            f"score_session should return the keys {sorted(expected)}, you returned {sorted(got)}."
+        check_value(
+            score_session({item_id: 3 for item_id in ITEMS}),
+            {"bond": 9, "goals": 9, "tasks": 9, "total": 27},
+            "All answers 3: bond, goals, tasks 9 each, total 27.",
+            "Return a dict with the keys bond, goals, tasks and total; reverse keying leaves 3 "
+            "as 3.",
         )
-        for key, value in expected.items():
-            assert got[key] == value, (
-                f"With every answer 3, {key} should be {value} (reverse keying leaves 3 as 3); "
-                f"you returned {got[key]!r}."
-            )
         """,
         own=("score_session",),
     )
@@ -265,8 +264,7 @@ def build():
         f"""
         # Checks score_session on complete answers that include reverse-keyed items (rules 3, 4, 6).
         ### BEGIN HIDDEN TESTS
-        _got = score_session({complete!r})
-        assert _got == {reference_score(complete)!r}
+        assert same(score_session({complete!r}), {reference_score(complete)!r})
         ### END HIDDEN TESTS
         """,
         own=("score_session",),
@@ -278,10 +276,7 @@ def build():
         # Checks score_session when one item of a subscale is skipped, either as None or by
         # being left out of the dictionary (rules 1 and 5: prorating, rounding).
         ### BEGIN HIDDEN TESTS
-        _got = score_session({one_missing!r})
-        _want = {reference_score(one_missing)!r}
-        for _k in _want:
-            assert abs(_got[_k] - _want[_k]) <= 0.01
+        assert same(score_session({one_missing!r}), {reference_score(one_missing)!r}, tol=0.01)
         ### END HIDDEN TESTS
         """,
         own=("score_session",),
@@ -292,9 +287,8 @@ def build():
         f"""
         # Checks score_session when two or more items of a subscale are skipped (rules 5 and 6).
         ### BEGIN HIDDEN TESTS
-        _got = score_session({two_missing!r})
-        assert _got == {reference_score(two_missing)!r}
-        assert score_session({{}}) == {{"bond": None, "goals": None, "tasks": None, "total": None}}
+        assert same(score_session({two_missing!r}), {reference_score(two_missing)!r})
+        assert same(score_session({{}}), {{"bond": None, "goals": None, "tasks": None, "total": None}})
         ### END HIDDEN TESTS
         """,
         own=("score_session",),
@@ -312,7 +306,7 @@ def build():
             try:
                 score_session(_resp)
             except ValueError as _exc:
-                assert "g2" in str(_exc)
+                assert mentions(_exc, "g2")
             else:
                 raise AssertionError("no ValueError")
         ### END HIDDEN TESTS
@@ -336,9 +330,9 @@ def build():
         is `None` cannot be judged and is not flagged.
 
         We use a **practice cut-off of {CUTOFF}**. It is an arbitrary line for this exercise, not
-        a norm: the IAC has none. Real measures' cut-offs belong to those measures (for the
-        Session Rating Scale, a total of 36 or below is reported in secondary sources as a
-        possible alliance concern; Duncan et al., 2003).
+        a norm: the IAC has none. Real measures' cut-offs belong to those measures: for the
+        Session Rating Scale (Duncan et al., 2003), secondary sources report a total of 36 or
+        below as a sign of a possible alliance concern.
         """
     )
     nb.code(
@@ -395,16 +389,19 @@ def build():
         1,
         """
         # Checks that score_caseload returns one dict per session with the six keys.
-        assert isinstance(SCORED, list) and len(SCORED) == len(CASELOAD), (
-            f"score_caseload should return a list with one entry per row ({len(CASELOAD)})."
+        if type(SCORED) is not list:
+            fail("score_caseload should return a list: one dict per row.")
+        check_value(len(SCORED), len(CASELOAD), "Return one dict per row of CASELOAD.")
+        keys = ["bond", "client", "goals", "session", "tasks", "total"]
+        for row in SCORED:
+            if type(row) is not dict:
+                fail("Each entry of the list should be a dict.")
+            check_value(sorted(row), keys, "Each dict's keys: client, session, bond, goals, ...")
+        check_value(
+            [(r["client"], r["session"]) for r in SCORED],
+            [(r["client"], r["session"]) for r in CASELOAD],
+            "Keep the rows in the order of CASELOAD.",
         )
-        keys = {"client", "session", "bond", "goals", "tasks", "total"}
-        assert all(isinstance(r, dict) and set(r) == keys for r in SCORED), (
-            f"Every entry should be a dict with exactly the keys {sorted(keys)}."
-        )
-        assert [(r["client"], r["session"]) for r in SCORED] == [
-            (r["client"], r["session"]) for r in CASELOAD
-        ], "Keep the rows in the order of CASELOAD."
         """,
         own=("score_caseload",),
     )
@@ -415,14 +412,10 @@ def build():
         # Checks the scores of four sessions chosen for their edge cases (reverse keying,
         # one skipped item, two skipped items in one subscale).
         ### BEGIN HIDDEN TESTS
-        _want = {picks!r}
-        _by = {{(r["client"], r["session"]): r for r in SCORED}}
-        for _key, _vals in _want.items():
-            for _k, _v in _vals.items():
-                if _v is None:
-                    assert _by[_key][_k] is None
-                else:
-                    assert abs(_by[_key][_k] - _v) <= 0.01
+        for (_client, _session), _want in {picks!r}.items():
+            _rows = [r for r in SCORED if same(r["client"], _client) and same(r["session"], _session)]
+            assert same(len(_rows), 1)
+            assert same({{k: _rows[0][k] for k in _want}}, _want, tol=0.01)
         ### END HIDDEN TESTS
         """,
         own=("score_caseload",),
@@ -433,7 +426,7 @@ def build():
         f"""
         # Checks flag_sessions on the caseload at the practice cut-off.
         ### BEGIN HIDDEN TESTS
-        assert [tuple(x) for x in flag_sessions(SCORED, PRACTICE_CUTOFF)] == {flagged!r}
+        assert same(flag_sessions(SCORED, PRACTICE_CUTOFF), {flagged!r})
         ### END HIDDEN TESTS
         """,
     )
@@ -449,8 +442,8 @@ def build():
             {"client": "X", "session": 2, "bond": None, "goals": 9, "tasks": 9, "total": None},
             {"client": "X", "session": 3, "bond": 9, "goals": 9, "tasks": 11.5, "total": 29.5},
         ]
-        assert [tuple(x) for x in flag_sessions(_rows, 30)] == [("X", 3)]
-        assert list(flag_sessions([], 30)) == []
+        assert same(flag_sessions(_rows, 30), [("X", 3)])
+        assert same(flag_sessions([], 30), [])
         ### END HIDDEN TESTS
         """,
     )
@@ -507,10 +500,13 @@ def build():
         check_axes(AX_C, "plot_client(SCORED, 'C', PRACTICE_CUTOFF)")
         flat = [
             line for line in AX_C.get_lines()
-            if len(set(map(float, line.get_ydata()))) == 1
-            and float(line.get_ydata()[0]) == PRACTICE_CUTOFF
+            if same(sorted({float(y) for y in line.get_ydata()}), [PRACTICE_CUTOFF])
         ]
-        assert flat, "Draw the cut-off as a horizontal line, e.g. ax.axhline(cutoff, linestyle='--')."
+        if not flat:
+            fail(
+                "Draw the cut-off as a horizontal line.",
+                "For example: ax.axhline(cutoff, linestyle='--').",
+            )
         """,
     )
     nb.test(
@@ -519,14 +515,11 @@ def build():
         f"""
         # Checks that a line on the plot shows client C's totals against session numbers.
         ### BEGIN HIDDEN TESTS
-        _want = {c_totals!r}
         _found = False
         for _line in AX_C.get_lines():
             _x = [float(v) for v in _line.get_xdata()]
             _y = [float(v) for v in _line.get_ydata()]
-            if _x == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] and all(
-                abs(a - b) <= 0.01 for a, b in zip(_y, _want)
-            ):
+            if same(_x, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) and same(_y, {c_totals!r}, tol=0.01):
                 _found = True
         assert _found
         ### END HIDDEN TESTS
@@ -538,10 +531,10 @@ def build():
         C's patterns suggest, and how would you bring one of them up with the client in the next
         session? Remember that the IAC is invented and has no validated cut-off.
 
-        *Rubric:* 1 point for a reading of both patterns that fits the data (B: a sharp dip in
-        sessions 3–4, with an unscorable session 4, then recovery; C: starts low and climbs above
-        the practice line); 1 point for a concrete, collaborative way to raise it (asking for the
-        client's view, curious and non-defensive, not treating the number as a verdict).
+        *Rubric:* 1 point for a reading of both clients' patterns that fits their data (what
+        changes, when, and any session that cannot be scored); 1 point for a concrete,
+        collaborative way to raise it (asking for the client's view, curious and non-defensive,
+        not treating the number as a verdict).
         """
     )
     nb.written(
@@ -555,6 +548,10 @@ def build():
         "Your answers after our third meeting were lower than before, and I wondered whether
         something in that session didn't sit right with you — would you be willing to look at
         it with me?" I would treat the score as an invitation to talk, not a verdict.
+
+        (For graders — the reading that fits the data: B dips sharply in sessions 3–4, session 4
+        cannot be scored, then it recovers; C starts below the practice line and climbs above
+        it.)
         """,
     )
     return nb

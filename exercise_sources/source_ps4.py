@@ -10,12 +10,14 @@ change of the rule shows up as a difference between the committed notebook and a
 from __future__ import annotations
 
 VIGNETTE = "confrontation-homework"
+# The invented people of this problem set (the vignette's client belongs to the vignette).
+PEOPLE = ["Rosa", "Dev", "Hana"]
 
 # Invented session-by-session alliance ratings (mean item score, 1-7) for three clients.
 SERIES = {
     "Rosa": [4.8, 5.0, 5.1, 3.6, 4.2, 5.3, 5.4, 4.6, 5.5, 5.6],
     "Dev": [5.2, 5.3, 5.1, 4.5, 4.6, 4.4, 4.7, 5.0, 4.9, 5.1],
-    "Mei": [5.0, 5.2, 5.3, 5.4, 5.5, 5.6, 5.7, 5.6, 3.9, 4.4],
+    "Hana": [5.0, 5.2, 5.3, 5.4, 5.5, 5.6, 5.7, 5.6, 3.9, 4.4],
 }
 EXAMPLE = [6, 6, 6, 3, 6, 6]
 # Hidden cases: unrepaired-but-not-censored, several ruptures, exact threshold (sd = 1).
@@ -71,6 +73,12 @@ def build():
         name: {"1 SD": expected(s, 1.0), "2 SD": expected(s, 2.0)} for name, s in SERIES.items()
     }
     hidden = [(s, k, expected(s, k)) for s, k in HIDDEN_CASES]
+    # the model answer of ps4-a-why-both describes these results: keep them in step
+    assert results == {
+        "Rosa": {"1 SD": [(3, 4, "repaired"), (7, 8, "repaired")], "2 SD": [(3, 4, "repaired")]},
+        "Dev": {"1 SD": [(3, 4, "unrepaired")], "2 SD": []},
+        "Hana": {"1 SD": [(8, 9, "censored")], "2 SD": [(8, 9, "censored")]},
+    }, "SERIES changed: rewrite the model answer of ps4-a-why-both"
     series_src = ",\n".join(f"    {name!r}: {values!r}" for name, values in SERIES.items())
     markers_text = "\n        ".join(f"{i}. {text}" for i, (text, _) in MARKERS.items())
 
@@ -79,7 +87,7 @@ def build():
         """
         # Problem set 4 — Ruptures
 
-        *About 60 minutes. 16 points, all graded automatically.*
+        *About 60 minutes. 18 points: 16 graded automatically, 2 by your instructor.*
 
         A **rupture** is a deterioration in the alliance: poor collaboration on goals or tasks,
         or a strain in the bond (Safran and Muran). You will (A) find rupture-repair sequences
@@ -91,7 +99,7 @@ def build():
     nb.md(HOW_TO_SUBMIT)
     nb.md(
         """
-        ## Part A — Rupture-repair sequences in session-by-session data (8 points)
+        ## Part A — Rupture-repair sequences in session-by-session data (10 points)
 
         Stiles et al. (2004) described V-shaped *rupture-repair* deflections in clients'
         session-by-session alliance ratings. According to Gumz et al. (2012), the published
@@ -169,10 +177,10 @@ def build():
         f"""
         # Checks find_ruptures on the worked example from the rules above.
         for k in (1, 2):
-            got = [tuple(x) for x in find_ruptures({EXAMPLE!r}, k)]
-            assert got == [(3, 4, "repaired")], (
-                f"find_ruptures({EXAMPLE!r}, {{k}}) should be [(3, 4, 'repaired')] (the drop from "
-                f"session 3 to 4, back to 6 at session 5); you returned {{got!r}}."
+            check_value(
+                find_ruptures({EXAMPLE!r}, k), [(3, 4, "repaired")],
+                f"With k = {{k}} the example gives [(3, 4, 'repaired')].",
+                "The drop is from session 3 to 4, and the score is back to 6 at session 5.",
             )
         """,
         own=("find_ruptures",),
@@ -183,8 +191,9 @@ def build():
         """
         # Checks rule 5: short series and series with no variation have no ruptures.
         for scores in ([5, 1], [4, 4, 4, 4]):
-            got = list(find_ruptures(scores, 1))
-            assert got == [], f"find_ruptures({scores!r}, 1) should be [] (rule 5); got {got!r}."
+            check_value(
+                find_ruptures(scores, 1), [], f"Rule 5: find_ruptures({scores!r}, 1) should be []."
+            )
         """,
         own=("find_ruptures",),
     )
@@ -196,7 +205,7 @@ def build():
         # several ruptures in one series, and a drop exactly on the threshold (rules 2-4, 6).
         ### BEGIN HIDDEN TESTS
         for _scores, _k, _want in {hidden!r}:
-            assert [tuple(x) for x in find_ruptures(_scores, _k)] == _want
+            assert same(find_ruptures(_scores, _k), _want)
         ### END HIDDEN TESTS
         """,
         own=("find_ruptures",),
@@ -208,8 +217,8 @@ def build():
         # Checks that the window argument is respected (rule 3).
         ### BEGIN HIDDEN TESTS
         _s = [5.0, 5.0, 2.0, 2.5, 3.0, 3.5, 5.0, 5.0]
-        assert [tuple(x) for x in find_ruptures(_s, 1, window=3)][0][2] == "unrepaired"
-        assert [tuple(x) for x in find_ruptures(_s, 1, window=4)][0][2] == "repaired"
+        assert same(find_ruptures(_s, 1, window=3)[0][2], "unrepaired")
+        assert same(find_ruptures(_s, 1, window=4)[0][2], "repaired")
         ### END HIDDEN TESTS
         """,
         own=("find_ruptures",),
@@ -220,23 +229,44 @@ def build():
             1,
             f"""
             # Checks RESULTS[{name!r}]: {name}'s ruptures under both criteria (1 point).
-            from alliance.exercises import check_keys, check_own_code
-
             check_own_code(find_ruptures, "find_ruptures")
             check_keys(RESULTS, "RESULTS", {list(SERIES)!r})
             check_keys(RESULTS[{name!r}], "RESULTS[{name!r}]", ["1 SD", "2 SD"])
             ### BEGIN HIDDEN TESTS
             for _crit, _want in {results[name]!r}.items():
-                assert [tuple(x) for x in RESULTS[{name!r}][_crit]] == _want
+                assert same(RESULTS[{name!r}][_crit], _want)
             ### END HIDDEN TESTS
             """,
         )
     nb.md(
-        f"""
-        Compare the two criteria for the three clients: the 1 SD rule never flags fewer drops than the
-        2 SD rule, and here it flags more. Neither is *the* truth; that is why reporting both is
-        recommended.
+        """
+        **Why report both? (2 points, graded by your instructor.)** Look at `RESULTS`. In two to
+        four sentences: how do the two criteria differ for these three clients, and why do Gumz
+        et al. (2012) recommend reporting results under both?
 
+        *Rubric (1 point each):*
+        1. Points to a concrete difference in these clients' results: a drop that one criterion
+           flags and the other does not, with the client named.
+        2. Explains the recommendation: how many ruptures a study finds depends on the
+           threshold, neither criterion is the "true" one (Stiles called his own criterion ad
+           hoc), and reporting both lets readers compare results across criteria and studies.
+        """
+    )
+    nb.written(
+        "ps4-a-why-both",
+        2,
+        """
+        The 1 SD rule flags more: it finds a second, repaired rupture for Rosa (sessions 7 to 8)
+        and an unrepaired one for Dev (sessions 3 to 4), which the 2 SD rule does not flag at
+        all; for Hana both criteria find the same censored drop. So how many ruptures a study
+        reports depends on the threshold it chose, and neither threshold is the true one —
+        Stiles himself called his criterion ad hoc. Reporting both, as Gumz et al. (2012)
+        recommend, shows how much a finding depends on that choice and lets studies that used
+        different criteria be compared.
+        """,
+    )
+    nb.md(
+        f"""
         ## Part B — Withdrawal or confrontation? (3 points)
 
         Safran and Muran distinguish **withdrawal** ruptures (the client moves away from the
@@ -265,22 +295,19 @@ def build():
         ### END SOLUTION
         """,
     )
-    for i, (a, b) in enumerate([(1, 2), (3, 4), (5, 6)], start=1):
-        nb.test(
-            f"ps4-b-test-{i}",
-            1,
-            f"""
-            # Checks your labels for statements {a} and {b} (1 point; both must be right).
-            # If it fails, ask yourself: is the client moving away from you, or against you?
-            from alliance.exercises import check_labels
-
-            check_labels(marker_types, "marker_types", range(1, 7), ["withdrawal", "confrontation"])
-            ### BEGIN HIDDEN TESTS
-            assert marker_types[{a}] == {MARKERS[a][1]!r}
-            assert marker_types[{b}] == {MARKERS[b][1]!r}
-            ### END HIDDEN TESTS
-            """,
-        )
+    hint = "Is the client moving away from you, or against you?"
+    nb.label_tests(
+        "ps4-b",
+        "marker_types",
+        {i: kind for i, (_, kind) in MARKERS.items()},
+        '["withdrawal", "confrontation"]',
+        ["withdrawal", "confrontation"],
+        [
+            ((1, 2), "statements 1 and 2", f"1 and 2: {hint}"),
+            ((3, 4), "statements 3 and 4", f"3 and 4: {hint}"),
+            ((5, 6), "statements 5 and 6", f"5 and 6: {hint}"),
+        ],
+    )
     add_vignette_part(
         nb,
         "ps4-c",

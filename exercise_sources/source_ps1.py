@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from notebook_builder import HOW_TO_SUBMIT, Notebook
 
+# The invented people of this problem set; tests check that no chapter or vignette uses their names.
+PEOPLE = ["Ana", "Joon", "Lindqvist", "Ngozi", "Bilal", "Fitzgerald"]
+
 LABELS = [
     "simple-reflection",
     "complex-reflection",
@@ -62,11 +65,12 @@ def build() -> Notebook:
         """
         # Problem set 1 — Empathic responding
 
-        *About 45 minutes. 19 points: 13 graded automatically, 6 by your instructor.*
+        *About 60 minutes. 25 points: 16 graded automatically, 9 by your instructor.*
 
         In this problem set you will (A) name the type of a therapist's response, (B) compute two
         summary scores that coders of motivational-interviewing sessions use, and compare them with
-        published thresholds, and (C) write complex reflections of your own.
+        published thresholds, (C) write simple and complex reflections of your own, and (D) tell
+        Linehan's levels of validation apart.
 
         All clients and sessions here are invented for teaching.
         """
@@ -96,86 +100,55 @@ def build() -> Notebook:
         | `reassurance` | Tries to make the worry go away ("it will be fine"). |
         | `minimising` | Makes the client's experience smaller than they describe it. |
 
-        1. "It's been a year, and you still can't open his emails."
-        2. "Part of you says you should have moved on, and part of you isn't ready to let him go."
-        3. "What happens for you when you see one of his emails?"
-        4. "Do you still have all of his emails?"
-        5. "It takes courage to talk about this so openly."
-        6. "You could set aside an evening and read them with a friend."
-        7. "Everyone grieves at their own pace; you'll get there."
-        8. "A year isn't that long, and at least you had a good relationship with him."
+        1. "What happens for you when you see one of his emails?"
+        2. "A year isn't that long, and at least you had a good relationship with him."
+        3. "It's been a year, and you still can't open his emails."
+        4. "You could set aside an evening and read them with a friend."
+        5. "Do you still have all of his emails?"
+        6. "Part of you says you should have moved on, and part of you isn't ready to let him go."
+        7. "It takes courage to talk about this so openly."
+        8. "Everyone grieves at their own pace; you'll get there."
         """
     )
     labels_src = "".join(f"    {label!r},\n" for label in LABELS)
     nb.code(f"LABELS = [\n{labels_src}]")
+    key = {
+        1: "open-question",
+        2: "minimising",
+        3: "simple-reflection",
+        4: "advice",
+        5: "closed-question",
+        6: "complex-reflection",
+        7: "affirmation",
+        8: "reassurance",
+    }
     nb.answer(
         "ps1-a-labels",
-        """
+        f"""
         # A dictionary from response number (1-8) to its label, a string from LABELS:
-        # response_types = {1: "...", 2: "...", ..., 8: "..."}
+        # response_types = {{1: "...", 2: "...", ..., 8: "..."}}
         ### BEGIN SOLUTION
-        response_types = {
-            1: "simple-reflection",
-            2: "complex-reflection",
-            3: "open-question",
-            4: "closed-question",
-            5: "affirmation",
-            6: "advice",
-            7: "reassurance",
-            8: "minimising",
-        }
+        response_types = {key!r}
         ### END SOLUTION
         """,
     )
-    key = {
-        1: "simple-reflection",
-        2: "complex-reflection",
-        3: "open-question",
-        4: "closed-question",
-        5: "affirmation",
-        6: "advice",
-        7: "reassurance",
-        8: "minimising",
-    }
-    pairs = [
-        (
-            1,
-            2,
-            "the two reflections",
-            "does the response add meaning the client did not say, or say back what she said?",
-        ),
-        (3, 4, "the two questions", "could the question be answered with a single word or fact?"),
-        (
-            5,
-            6,
-            "affirmation or advice?",
-            "is the trainee recognising something about Ana, or telling her what to do?",
-        ),
-        (
-            7,
-            8,
-            "reassurance or minimising?",
-            "does the response try to soothe the worry away, or make Ana's experience smaller?",
-        ),
-    ]
-    for i, (a, b, what, hint) in enumerate(pairs, start=1):
-        nb.test(
-            f"ps1-a-test-{i}",
-            1,
-            f"""
-            # Checks your labels for responses {a} and {b} ({what}).
-            # 1 point; both labels must be right.
-            # If it fails, ask yourself:
-            # {hint}
-            from alliance.exercises import check_labels
-
-            check_labels(response_types, "response_types", range(1, 9), LABELS)
-            ### BEGIN HIDDEN TESTS
-            assert response_types[{a}] == {key[a]!r}
-            assert response_types[{b}] == {key[b]!r}
-            ### END HIDDEN TESTS
-            """,
-        )
+    nb.label_tests(
+        "ps1-a",
+        "response_types",
+        key,
+        "LABELS",
+        LABELS,
+        [
+            (
+                (3, 6),
+                "responses 3 and 6",
+                "3 and 6: does it add meaning, or say back what she said?",
+            ),
+            ((1, 5), "responses 1 and 5", "1 and 5: could it be answered with one word or fact?"),
+            ((7, 4), "responses 7 and 4", "7 and 4: recognising something in Ana, or telling her?"),
+            ((8, 2), "responses 8 and 2", "8 and 2: soothing the worry, or making it smaller?"),
+        ],
+    )
 
     # ---------------------------------------------------------------- Part B
     nb.md(
@@ -188,6 +161,10 @@ def build() -> Notebook:
         * **reflection-to-question ratio** = number of reflections ÷ number of questions, where
           reflections = simple + complex and questions = open + closed;
         * **percentage of complex reflections** = complex reflections ÷ all reflections.
+
+        (MITI 4 itself codes every question as one behaviour; the split into open and closed
+        questions comes from its predecessor, MITI 3.1, and is kept here for teaching. The ratio
+        counts both kinds, so it is the same either way.)
 
         Thresholds (fair / good), as tabulated from Moyers et al. (2016) in a citing study:
 
@@ -210,7 +187,7 @@ def build() -> Notebook:
           `"fair"` when it is at least `fair`, `"below fair"` otherwise, and `"not computable"`
           when the value is `None`. A value exactly on a threshold reaches it.
 
-        Below is the coded record of a trainee's session with Mr Haddad, a client with work
+        Below is the coded record of a trainee's session with Mr Lindqvist, a client with work
         stress and poor sleep: one `(code, utterance)` pair per trainee utterance.
         """
     )
@@ -258,12 +235,14 @@ def build() -> Notebook:
         1,
         """
         # Checks reflection_question_ratio on a small example you can see.
+        from alliance.exercises import check_value, same
+
         example = ["simple-reflection", "open-question", "complex-reflection",
                    "closed-question", "affirmation"]
-        got = reflection_question_ratio(example)
-        assert got == 1.0, (
-            f"This example has 2 reflections and 2 questions (the affirmation counts in "
-            f"neither), so the ratio is 1.0; your function returned {got!r}."
+        check_value(
+            reflection_question_ratio(example), 1.0,
+            "The example's ratio is 1.0: 2 reflections, 2 questions.",
+            "The affirmation counts in neither total.",
         )
         """,
         own=("reflection_question_ratio",),
@@ -275,12 +254,12 @@ def build() -> Notebook:
         # Checks reflection_question_ratio on hidden cases: uneven counts, codes that count in
         # neither total, and a record with no questions at all (see the rules above).
         ### BEGIN HIDDEN TESTS
-        assert reflection_question_ratio(
+        assert same(reflection_question_ratio(
             ["simple-reflection", "complex-reflection", "complex-reflection", "open-question",
-             "closed-question", "advice", "summary"]) == 1.5
-        assert reflection_question_ratio(["simple-reflection", "affirmation"]) is None
-        assert reflection_question_ratio([]) is None
-        assert reflection_question_ratio(["open-question", "open-question"]) == 0.0
+             "closed-question", "advice", "summary"]), 1.5)
+        assert same(reflection_question_ratio(["simple-reflection", "affirmation"]), None)
+        assert same(reflection_question_ratio([]), None)
+        assert same(reflection_question_ratio(["open-question", "open-question"]), 0.0)
         ### END HIDDEN TESTS
         """,
         own=("reflection_question_ratio",),
@@ -292,10 +271,10 @@ def build() -> Notebook:
         # Checks complex_reflection_share on a small example you can see.
         example = ["simple-reflection", "complex-reflection", "open-question",
                    "simple-reflection", "complex-reflection"]
-        got = complex_reflection_share(example)
-        assert got == 0.5, (
-            f"This example has 2 complex reflections out of 4 reflections, so the share is 0.5 "
-            f"(a proportion, not a percentage); your function returned {got!r}."
+        check_value(
+            complex_reflection_share(example), 0.5,
+            "The example's share is 0.5: 2 complex of 4 reflections.",
+            "Return a proportion (0.5), not a percentage (50).",
         )
         """,
         own=("complex_reflection_share",),
@@ -307,11 +286,11 @@ def build() -> Notebook:
         # Checks complex_reflection_share on hidden cases, including a record with no
         # reflections (see the rules above).
         ### BEGIN HIDDEN TESTS
-        assert complex_reflection_share(["open-question", "advice"]) is None
-        assert complex_reflection_share(["complex-reflection"] * 3) == 1.0
-        assert abs(complex_reflection_share(
-            ["simple-reflection", "simple-reflection", "complex-reflection", "open-question"])
-            - 1 / 3) < 1e-9
+        assert same(complex_reflection_share(["open-question", "advice"]), None)
+        assert same(complex_reflection_share(["complex-reflection"] * 3), 1.0)
+        assert same(complex_reflection_share(
+            ["simple-reflection", "simple-reflection", "complex-reflection", "open-question"]),
+            1 / 3)
         ### END HIDDEN TESTS
         """,
         own=("complex_reflection_share",),
@@ -322,10 +301,10 @@ def build() -> Notebook:
         """
         # Checks miti_band on values clearly inside each band.
         for value, expected in [(2.5, "good"), (1.4, "fair"), (0.6, "below fair")]:
-            got = miti_band(value, 1.0, 2.0)
-            assert got == expected, (
-                f"miti_band({value}, 1.0, 2.0) should be {expected!r} (fair = 1.0, good = 2.0); "
-                f"you returned {got!r}."
+            check_value(
+                miti_band(value, 1.0, 2.0), expected,
+                f"miti_band({value}, 1.0, 2.0) should be {expected!r}.",
+                "Here fair = 1.0 and good = 2.0.",
             )
         """,
         own=("miti_band",),
@@ -336,23 +315,28 @@ def build() -> Notebook:
         """
         # Checks miti_band on hidden edge cases: values exactly on a threshold, and None.
         ### BEGIN HIDDEN TESTS
-        assert miti_band(1.0, 1.0, 2.0) == "fair"
-        assert miti_band(2.0, 1.0, 2.0) == "good"
-        assert miti_band(0.4, 0.4, 0.5) == "fair"
-        assert miti_band(None, 0.4, 0.5) == "not computable"
+        assert same(miti_band(1.0, 1.0, 2.0), "fair")
+        assert same(miti_band(2.0, 1.0, 2.0), "good")
+        assert same(miti_band(0.4, 0.4, 0.5), "fair")
+        assert same(miti_band(None, 0.4, 0.5), "not computable")
         ### END HIDDEN TESTS
         """,
         own=("miti_band",),
     )
     nb.md(
         """
-        Now apply your functions to Mr Haddad's session. Set the four variables below (use your
-        functions; the thresholds are in the table above).
+        Now apply your functions to Mr Lindqvist's session. In the cell below, set the four
+        variables its comment names (use your functions; the thresholds are in the table above).
         """
     )
     nb.answer(
         "ps1-b-session",
         """
+        # Set these four variables, using your three functions and the thresholds above:
+        #   session_ratio  the reflection-to-question ratio of the session (a number)
+        #   session_share  its share of complex reflections (a proportion, 0 to 1)
+        #   ratio_band     the band of session_ratio ("good", "fair", "below fair", ...)
+        #   share_band     the band of session_share
         codes = [code for code, _ in SESSION]
         ### BEGIN SOLUTION
         session_ratio = reflection_question_ratio(codes)
@@ -368,17 +352,17 @@ def build() -> Notebook:
         "ps1-b-session-test",
         2,
         f"""
-        # Checks the four values for Mr Haddad's session: the ratio and the share (1 point),
-        # and their bands against the MITI 4 thresholds (1 point). All-or-nothing.
+        # Checks the four values for Mr Lindqvist's session: the ratio and the share, and their
+        # bands against the MITI 4 thresholds (2 points, all-or-nothing).
         from alliance.exercises import check_number
 
         check_number(session_ratio, "session_ratio")
         check_number(session_share, "session_share")
         ### BEGIN HIDDEN TESTS
-        assert abs(session_ratio - {ratio!r}) < 1e-9
-        assert abs(session_share - {share!r}) < 1e-9
-        assert ratio_band == {ratio_band!r}
-        assert share_band == {share_band!r}
+        assert same(session_ratio, {ratio!r})
+        assert same(session_share, {share!r})
+        assert same(ratio_band, {ratio_band!r})
+        assert same(share_band, {share_band!r})
         ### END HIDDEN TESTS
         """,
     )
@@ -386,42 +370,119 @@ def build() -> Notebook:
     # ---------------------------------------------------------------- Part C
     nb.md(
         """
-        ## Part C — Write complex reflections (6 points, graded by your instructor)
+        ## Part C — Write simple and complex reflections (9 points, graded by your instructor)
 
-        Write **one complex reflection** for each statement below. A complex reflection is a
-        statement, not a question: it keeps what the client said and adds a meaning, feeling or
-        tension they implied but did not say. Keep it tentative and short (one or two sentences).
+        For each statement below, write **one simple reflection** and **one complex
+        reflection**. Both are statements, not questions. A simple reflection gives back what
+        the client said, in the same or similar words, so they know you heard it. A complex
+        reflection keeps what they said and adds a meaning, feeling or tension they implied but
+        did not say. Keep each tentative and short (one or two sentences).
 
-        1. Priya (34): *"My manager keeps piling work on me and I just say yes every time. Then I'm
-           up until midnight finishing it."*
-        2. Tomás (19, first year at university, far from home): *"Everyone back home thinks I'm
+        1. Ngozi (34): *"My manager keeps piling work on me and I just say yes every time. Then
+           I'm up until midnight finishing it."*
+        2. Bilal (19, first year at university, far from home): *"Everyone back home thinks I'm
            doing great here. I haven't told them I failed two modules."*
-        3. Mr Adeyemi (67): *"My daughter wants me to move in with her family. It would be easier,
-           I suppose. I've lived in this house for forty years."*
+        3. Mr Fitzgerald (67): *"My daughter wants me to move in with her family. It would be
+           easier, I suppose. I've lived in this house for forty years."*
 
-        **Rubric (per statement, 2 points):**
+        **Rubric (per statement, 3 points):**
 
-        * **2** — a statement (not a question) that keeps the client's content and adds a
-          plausible meaning, feeling or ambivalence grounded in what they said; no advice,
-          reassurance or judgement.
-        * **1** — a reflection that stays at the level of what was said (a simple reflection), or
-          adds a meaning the statement does not support, or is phrased as a question.
-        * **0** — a question that is not a reflection, advice, reassurance or minimising, or no
+        * **Simple reflection, 1 point** — a statement that gives back what the client said,
+          accurately, without adding a new meaning; **0** for a question, advice, reassurance, or
+          a reflection that already adds meaning (that is a complex one).
+        * **Complex reflection, 2 points** — a statement (not a question) that keeps the client's
+          content and adds a plausible meaning, feeling or ambivalence grounded in what they
+          said; no advice, reassurance or judgement. **1** — it stays at the level of what was
+          said, adds a meaning the statement does not support, or is phrased as a question.
+          **0** — a question that is not a reflection, advice, reassurance or minimising, or no
           answer.
 
-        Write your three reflections in the cell below, numbered 1 to 3.
+        Write your answers in the cell below, numbered 1 to 3, each with *Simple:* and
+        *Complex:*.
         """
     )
     nb.written(
         "ps1-c-reflections",
-        6,
+        9,
         """
-        1. Saying yes keeps the peace at work, and you're the one paying for it late at night —
-           maybe it's getting hard to keep that up.
-        2. You're carrying this on your own, partly to protect how they see you, and that's
-           adding to how heavy it feels.
-        3. Part of you can see the sense in moving, and part of you isn't ready to leave a home
-           that holds forty years of your life.
+        1. *Simple:* You say yes to every extra piece of work, and then you're up until midnight
+           finishing it.
+           *Complex:* Saying yes keeps the peace at work, and you're the one paying for it late
+           at night — maybe it's getting hard to keep that up.
+        2. *Simple:* Everyone at home thinks it's going well, and you haven't told them about the
+           two modules.
+           *Complex:* You're carrying this on your own, partly to protect how they see you, and
+           that's adding to how heavy it feels.
+        3. *Simple:* Your daughter would like you to live with her family, and you've been in
+           your house for forty years.
+           *Complex:* Part of you can see the sense in moving, and part of you isn't ready to
+           leave a home that holds forty years of your life.
         """,
+    )
+    # ---------------------------------------------------------------- Part D
+    nb.md(
+        """
+        ## Part D — Linehan's levels of validation (3 points)
+
+        Linehan (1997) described six levels of validation, each building on the ones before:
+        (1) listening and observing; (2) accurate reflection; (3) articulating the unverbalised;
+        (4) validating in terms of sufficient causes (the client's history); (5) validating as
+        reasonable in the moment; (6) radical genuineness.
+
+        Joon (31), a junior doctor, says:
+
+        > *"On the ward round the consultant asked me a question in front of everyone and I just
+        > froze. My dad used to quiz me at the dinner table and shout if I got anything wrong.
+        > I'm a doctor now, and I still freeze."*
+
+        Which level does each response (A–F) show? Answer with the level's number, 1 to 6.
+
+        * **A.** "Being put on the spot by the most senior person in the room, with the whole
+          team watching: most people would freeze."
+        * **B.** "The consultant asked you a question in front of everyone, and you froze."
+        * **C.** *(The trainee drops the careful, soothing tone, speaks plainly and warmly, as one
+          adult to another, and trusts him to bear a frank conversation about what happened.)*
+        * **D.** "After years of being quizzed and shouted at over dinner, it makes sense that a
+          question in front of others sends you straight back there."
+        * **E.** "I wonder if, under the embarrassment, there's a fear that freezing means you
+          don't really belong in medicine."
+        * **F.** *(The trainee puts the notes down, turns towards him, and stays with the silence
+          that follows, noticing how his hands tighten.)*
+        """
+    )
+    levels = {"A": 5, "B": 2, "C": 6, "D": 4, "E": 3, "F": 1}
+    nb.answer(
+        "ps1-d-levels",
+        """
+        # A dictionary from response letter to Linehan's level, a whole number from 1 to 6:
+        # validation_levels = {"A": ..., "B": ..., ..., "F": ...}
+        ### BEGIN SOLUTION
+        validation_levels = {"A": 5, "B": 2, "C": 6, "D": 4, "E": 3, "F": 1}
+        ### END SOLUTION
+        """,
+    )
+    nb.label_tests(
+        "ps1-d",
+        "validation_levels",
+        levels,
+        "[1, 2, 3, 4, 5, 6]",
+        [1, 2, 3, 4, 5, 6],
+        [
+            (
+                ("B", "E"),
+                "responses B and E",
+                "B and E: is it what he said, or what he feels unsaid?",
+            ),
+            (
+                ("D", "A"),
+                "responses D and A",
+                "D and A: does it rest on his history, or on the moment?",
+            ),
+            (
+                ("F", "C"),
+                "responses F and C",
+                "F and C: attending to him, or meeting him as an equal?",
+            ),
+        ],
     )
     return nb

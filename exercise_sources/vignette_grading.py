@@ -9,10 +9,34 @@ replaying every path with the engine, never typed in by hand.
 from __future__ import annotations
 
 
+def vignette_paths(vignette_id: str, max_steps: int = 12) -> list:
+    """Every path (0-based choices) from the start to an ending, up to ``max_steps`` choices.
+
+    Why: graded-vignette tests must not hard-code a path's result; the generator and the tests
+    enumerate paths and replay them with the engine. Vignettes may loop, hence the step bound.
+    Returns the :class:`~alliance.vignettes.Playthrough` of each finished path, shortest first.
+    """
+    from alliance.vignettes import load_vignette, replay
+
+    vignette = load_vignette(vignette_id)
+    found = []
+    stack: list[tuple[str, tuple[int, ...]]] = [(vignette.start, ())]
+    while stack:
+        node_id, prefix = stack.pop()
+        node = vignette.nodes[node_id]
+        if node.ending is not None:
+            found.append(replay(vignette, list(prefix)))
+            continue
+        if len(prefix) >= max_steps:
+            continue
+        for index, choice in enumerate(node.choices):
+            stack.append((choice.next, (*prefix, index)))
+    found.sort(key=lambda p: (len(p.choices), p.choices))
+    return found
+
+
 def best_path(vignette_id: str, outcome: str) -> str:
     """The code of the path to ``outcome`` with no meter below baseline and the highest meters."""
-    from alliance.exercises.testing import vignette_paths
-
     candidates = [
         p
         for p in vignette_paths(vignette_id)
@@ -86,19 +110,16 @@ def add_vignette_part(
         1,
         f"""
         # Checks that PATH_CODE is a path code for "{vignette_id}" that the engine can replay.
+        from alliance.exercises import check_text, fail, same
         from alliance.vignettes import PathError, replay_code
 
-        assert isinstance(PATH_CODE, str) and PATH_CODE.strip(), (
-            "PATH_CODE should be the text the widget shows, e.g. '{vignette_id}:2-1-3'."
-        )
-        assert PATH_CODE.strip().strip("'\\"`").startswith("{vignette_id}:"), (
-            "This code is for another vignette: play '{vignette_id}' and paste its code."
-        )
+        check_text(PATH_CODE, "PATH_CODE")
+        if not PATH_CODE.strip().strip("'\\"`").startswith("{vignette_id}:"):
+            fail("Paste this vignette's code: {vignette_id}:...")
         try:
             play = replay_code(PATH_CODE)
         except PathError as exc:
-            raise AssertionError(f"The engine cannot replay this code: {{exc}}. Copy it again "
-                                 "from the widget, without changing it.") from None
+            fail("Copy the code again from the widget, unchanged.", str(exc))
         """,
     )
     nb.test(
@@ -106,11 +127,16 @@ def add_vignette_part(
         1,
         """
         # Checks that your path reaches one of the vignette's endings.
+        from alliance.exercises import check_text, fail, same
+        from alliance.vignettes import replay_code
+
+        check_text(PATH_CODE, "PATH_CODE")
         play = replay_code(PATH_CODE)
-        assert play.outcome is not None, (
-            "Your path stops before an ending: keep playing until the debrief appears, then "
-            "copy the code."
-        )
+        if play.outcome is None:
+            fail(
+                "Play on to an ending: your path stops before one.",
+                "Keep playing until the debrief appears, then copy the code.",
+            )
         """,
     )
     nb.test(
@@ -118,11 +144,17 @@ def add_vignette_part(
         1,
         f"""
         # Checks that your path ends where the alliance held or was mended ({", ".join(good)}).
+        from alliance.exercises import check_text, fail, same
+        from alliance.vignettes import replay_code
+
+        check_text(PATH_CODE, "PATH_CODE")
         play = replay_code(PATH_CODE)
-        assert play.outcome in {good!r}, (
-            f"Your path ends '{{play.outcome}}'. Read that ending's debrief, go back to the "
-            "choice where the meters fell most, and try a response that meets the client first."
-        )
+        if not any(same(play.outcome, ending) for ending in {good!r}):
+            fail(
+                "Go back to where the meters fell most; meet the client first.",
+                f"Your path ends '{{play.outcome}}'. Read that ending's debrief, then try "
+                "another response at the choice where the meters fell most.",
+            )
         """,
     )
     nb.test(
@@ -130,11 +162,17 @@ def add_vignette_part(
         1,
         f"""
         # Checks that your path reaches the best ending, '{best}'.
+        from alliance.exercises import check_text, fail, same
+        from alliance.vignettes import replay_code
+
+        check_text(PATH_CODE, "PATH_CODE")
         play = replay_code(PATH_CODE)
-        assert play.outcome == {best!r}, (
-            f"Your path ends '{{play.outcome}}', not '{best}'. Look at the feedback on each of "
-            "your choices: which one helped one dimension of the alliance at another's cost?"
-        )
+        if not same(play.outcome, {best!r}):
+            fail(
+                "Which choice helped one part of the alliance at another's cost?",
+                f"Your path ends '{{play.outcome}}', not '{best}'. Look at the feedback on "
+                "each of your choices.",
+            )
         """,
     )
     nb.test(
@@ -143,12 +181,19 @@ def add_vignette_part(
         """
         # Checks the alliance trajectory: bond, goals and tasks each end at or above where they
         # started.
+        from alliance.exercises import check_text, fail, same
+        from alliance.vignettes import replay_code
+
+        check_text(PATH_CODE, "PATH_CODE")
         play = replay_code(PATH_CODE)
-        assert play.outcome is not None, "Reach an ending first: the trajectory is judged there."
+        if play.outcome is None:
+            fail("Reach an ending first: the trajectory is judged there.")
         below = [dim for dim, values in play.trajectory.items() if values[-1] < values[0]]
-        assert not below, (
-            f"By the end of your path {', '.join(below)} ended below its starting level. An "
-            "ending can be reached at a cost: find the choice that cost it."
-        )
+        if below:
+            fail(
+                f"Find the choice that cost {', '.join(below)}.",
+                "By the end of your path it ended below its starting level: an ending can be "
+                "reached at a cost.",
+            )
         """,
     )
