@@ -8,7 +8,7 @@ instead, when a page is read, this module
   anywidget's ``_esm``/``_css`` source is written once to ``_static/widgets/`` (named by its
   content hash, so every page shares one cached copy) and the state keeps only its file name;
   layout models, which the host does not use, are dropped;
-- replaces each widget-view output with a ``<div data-anywidget-view>`` that holds a
+- wraps each widget-view output in a ``<div data-anywidget-view>`` that also holds a
   server-rendered view of the widget (registered per anywidget class, see ``register_static``),
   so the reader sees content, and its space is reserved, before any script runs, and a reader
   with no JavaScript (or a printer) still gets something meaningful;
@@ -134,7 +134,9 @@ def _slim(models: dict[str, Any], assets: dict[str, str], page: dict[str, Any]) 
     return slim
 
 
-def _view_html(model_id: str, model: dict | None, used_anchors: set[str]) -> tuple[str, dict]:
+def _view_html(
+    model_id: str, model: dict | None, used_anchors: set[str], view_script: str
+) -> tuple[str, dict]:
     """The container that replaces one widget-view output, and what is recorded about it."""
     state = (model or {}).get("state", {})
     anywidget_id = str(state.get("_anywidget_id", ""))
@@ -154,7 +156,9 @@ def _view_html(model_id: str, model: dict | None, used_anchors: set[str]) -> tup
     opening = " ".join(
         f'{k}="{html.escape(v, quote=True)}"' if v else k for k, v in attrs.items() if v is not None
     )
-    body = f'<div {opening}><div class="anywidget-static">{view.html}</div></div>'
+    # The widget-view output itself stays in the container, as ipywidgets documents embedding, so
+    # tools that read a page's widgets from it still can; nothing executes it.
+    body = f'<div {opening}>{view_script}<div class="anywidget-static">{view.html}</div></div>'
     record = {"model_id": model_id, "anywidget_id": anywidget_id, "anchor": anchor}
     return body, {**record, **view.record}
 
@@ -186,7 +190,7 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
                 type="alliance",
                 subtype="widget",
             )
-        body, record = _view_html(model_id, model, used_anchors)
+        body, record = _view_html(model_id, model, used_anchors, raw.astext().strip())
         raw.replace_self(nodes.raw("", body, format="html"))
         page["views"].append(record)
     if state is not None:
