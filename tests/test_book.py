@@ -145,6 +145,7 @@ def test_page_loads_with_no_console_error_and_no_other_host(book_url, browser, p
         assert not page.external_requests, page.external_requests
         assert not page.failed_requests, page.failed_requests
         assert widget_machinery_requests(page.requests) == []
+        assert not [u for u in page.requests if "fontawesome.js" in u]  # icons come from CSS
     finally:
         page.context.close()
 
