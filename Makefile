@@ -11,7 +11,7 @@ PORT ?= 8000
 FORMATTED := src tests benchmarks scripts autograder exercise_sources
 LINTED := $(FORMATTED) exercises
 
-.PHONY: book serve test lint format vendor benchmark exercises clean help
+.PHONY: book serve test lint format benchmark exercises clean help
 
 help:
 	@echo "make book   set up .venv, build the whole book (warnings are errors)"
@@ -60,9 +60,6 @@ format: $(VENV)/.installed
 # The assignment notebooks are generated (exercise_sources/README.md); tests fail when they are stale.
 exercises: $(VENV)/.installed
 	$(BIN)/python exercise_sources/build.py
-
-vendor:
-	$(PYTHON) scripts/vendor_widgets.py
 
 benchmark: $(VENV)/.installed
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import sys
 import threading
@@ -38,6 +39,19 @@ CHROMIUM_ARGS = [
 os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# The live vignette player (the server-rendered view of the same vignette carries .av-static).
+LIVE_VIGNETTE = ".alliance-vignette:not(.av-static)"
+# Ways a reader's storage can fail, each an init script that runs before the page's own scripts.
+BROKEN_STORAGE = {
+    "corrupt": "try { localStorage.setItem('alliance-practice', '{\"version\": 1, \"vign'); }"
+    " catch (e) {}",
+    "disabled": "Object.defineProperty(window, 'localStorage', {configurable: true, get() {"
+    " throw new DOMException('The operation is insecure.', 'SecurityError'); }});",
+    "full": "Storage.prototype.setItem = function () {"
+    " throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };",
+}
+# The book's own scripts: an error whose stack names one of them is ours.
+OUR_SCRIPTS = ("practice.js", "practice-page.js", "review.js", "alliance.js", "host.js", "Widget-")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -103,15 +117,51 @@ def _is_local(url: str) -> bool:
     return parsed.hostname in LOCAL_HOSTS or f"[{parsed.hostname}]" in LOCAL_HOSTS
 
 
-def open_page(browser, color_scheme: str = "light"):
-    """A new page that records console errors, page errors, failed and non-local requests."""
+def _exception(event: dict) -> tuple[str, list[str]]:
+    details = event["exceptionDetails"]
+    frames = (details.get("stackTrace") or {}).get("callFrames", [])
+    urls = [details.get("url", "")] + [frame.get("url", "") for frame in frames]
+    text = (details.get("exception") or {}).get("description") or details.get("text", "")
+    return text, [u for u in urls if u]
+
+
+def our_exceptions(page) -> list[tuple[str, list[str]]]:
+    """Uncaught exceptions thrown by the book's own scripts (not the theme's)."""
+    return [e for e in page.exceptions if any(n in u for u in e[1] for n in OUR_SCRIPTS)]
+
+
+def open_page(
+    browser,
+    color_scheme: str = "light",
+    *,
+    javascript: bool = True,
+    init_script: str = "",
+    viewport: dict | None = None,
+):
+    """A new page that records console errors, page errors, requests, failed and non-local ones.
+
+    ``init_script`` runs before each document's own scripts (to break storage, measure shifts…).
+    """
     context = browser.new_context(
-        color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
+        color_scheme=color_scheme,
+        viewport=viewport or {"width": 1280, "height": 900},
+        java_script_enabled=javascript,
     )
+    if init_script:
+        context.add_init_script(init_script)
     page = context.new_page()
     page.console_errors = []
+    page.uncaught_stacks = []
+    page.requests = []
     page.external_requests = []
     page.failed_requests = []
+    page.exceptions = []  # (message, urls of the scripts on its stack), from the DevTools protocol
+    page.on("request", lambda req: page.requests.append(req.url))
+    page.on("pageerror", lambda exc: page.uncaught_stacks.append(exc.stack or str(exc)))
+    if javascript:
+        cdp = context.new_cdp_session(page)
+        cdp.on("Runtime.exceptionThrown", lambda event: page.exceptions.append(_exception(event)))
+        cdp.send("Runtime.enable")
     page.on(
         "console",
         lambda msg: (
@@ -164,7 +214,22 @@ def describe_violations(violations: list[dict]) -> str:
 
 
 def copy_book_skeleton(dest: Path) -> None:
-    """Copy what a minimal book needs (config, bibliography, vendored widget JS) into ``dest``."""
+    """Copy what a minimal book needs (config, bibliography, favicon) into ``dest``."""
     for name in ("_config.yml", "references.bib"):
         shutil.copy(ROOT / name, dest / name)
     shutil.copytree(ROOT / "_vendor", dest / "_vendor")
+
+
+WIDGET_MANAGER = re.compile(
+    r"require(\.min)?\.js|embed-amd|html-manager|/widgets/[^?]*\.(woff2?|ttf|eot|svg)"
+)
+
+
+def widget_machinery_requests(urls: list[str]) -> list[str]:
+    """Requests for a widget manager (RequireJS, the ipywidgets html-manager) or its fonts."""
+    return [u for u in urls if WIDGET_MANAGER.search(u)]
+
+
+def layout_shift(page) -> float:
+    """The page's cumulative layout shift so far (needs CLS_OBSERVER as an init script)."""
+    return page.evaluate("window.__cls")

@@ -7,14 +7,43 @@ import shutil
 import pytest
 from course_helpers import FIXTURE, NBGRADER, run_alliance
 
-SUBCOMMANDS = ["release", "collect", "autograde", "feedback", "export", "report"]
+SUBCOMMANDS = [
+    "release",
+    "collect",
+    "autograde",
+    "feedback",
+    "export",
+    "report",
+    "written export",
+    "written import",
+    "written view",
+]
 
 
 @pytest.mark.parametrize("sub", SUBCOMMANDS)
 def test_help(sub):
-    done = run_alliance(sub, "--help")
+    done = run_alliance(*sub.split(), "--help")
     assert done.stdout.startswith("usage: alliance course " + sub)
     assert "--course-dir" in done.stdout
+
+
+def test_written_needs_an_action():
+    done = run_alliance("written", check=False)
+    assert done.returncode == 2 and "ACTION" in done.stderr
+
+
+def test_due_date_errors_are_one_line(tmp_path):
+    shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
+    root = tmp_path / "autograder"
+    done = run_alliance(
+        "release", "demo", "--due", "next friday-ish", "--course-dir", str(root), check=False
+    )
+    assert done.returncode == 2 and "--due: 'next friday-ish' is not a date" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = run_alliance(
+        "release", "--all", "--due", "2026-03-06 17:00 UTC", "--course-dir", str(root), check=False
+    )
+    assert done.returncode == 2 and "--due applies to one assignment" in done.stderr
 
 
 def test_release_all_and_leak_check(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from course_helpers import (
@@ -19,6 +20,7 @@ from course_helpers import (
 )
 
 pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parents[1]
 
 ROSTER = """student_id,lms_id,first_name,last_name,email,section,sis_user_id,sis_login_id
 good,2001,Grace,Mensah,g@example.org,A,S1,grace
@@ -75,6 +77,7 @@ def test_export_nbgrader_lists_everyone(course):
         "late_submission_penalty",
         "score",
         "max_score",
+        "hours_late",
         "status",
     ]
     by = {r["student_id"]: r for r in rows}
@@ -84,6 +87,18 @@ def test_export_nbgrader_lists_everyone(course):
     assert by["absent"]["score"] == "" and by["absent"]["status"] == "no submission"
     assert all(r["max_score"] == "6" for r in rows)
     assert "absent: no submission" in done.stderr
+    zero = run_alliance(
+        "export",
+        ASSIGNMENT,
+        "--roster",
+        str(tmp / "roster.csv"),
+        "--missing-as-zero",
+        "--course-dir",
+        str(root),
+    )
+    by = {r["student_id"]: r for r in csv.DictReader(io.StringIO(zero.stdout))}
+    assert by["absent"]["score"] == "0" and by["absent"]["status"] == "no submission (counted as 0)"
+    assert by["good"]["score"] == "4", "only missing work changes"
 
 
 def test_export_canvas_format(course):
@@ -120,15 +135,18 @@ def test_report(course):
     run_alliance("report", ASSIGNMENT, "--course-dir", str(root))
     folder = root / "reports" / ASSIGNMENT
     html = (folder / "report.html").read_text()
-    for png in ("scores.png", "questions.png", "tests.png", "vignette-goals-different-agendas.png"):
+    for png in ("scores.png", "tests.png", "vignette-goals-different-agendas.png"):
         assert (folder / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", png
         assert f'src="{png}"' in html
     imgs = re.findall(r"<img [^>]*>", html)
     assert imgs and all(re.search(r'alt="[^"]{20,}"', i) for i in imgs), "every image has alt"
-    assert "Pass rate per test" in html and "test_tally" in html
-    # per-test pass rates: 2 of 3 pass test_ratio (good, partial), 1 of 3 test_tally (good)
-    assert re.search(r"<td>test_ratio</td><td>67%</td>", html)
-    assert re.search(r"<td>test_tally</td><td>33%</td>", html)
+    assert not (folder / "questions.png").exists(), "one per-test chart"
+    # per-test pass rates: 2 of 3 pass test_ratio (good, partial), 1 of 3 test_tally (good),
+    # each labelled with what the test checks (the first line of its comment)
+    ratio = "Checks that the ratio divides reflections by questions"
+    assert f"<td>{ratio}</td><td>test_ratio</td><td>2</td><td>67%</td><td>3</td>" in html
+    tally = "Checks the counts of a short coded transcript"
+    assert f"<td>{tally}</td><td>test_tally</td><td>1</td><td>33%</td><td>3</td>" in html
     # vignette choices: both students at the first decision point, by their first choice
     assert "2 students pasted a path code" in html
     assert "Choices at each decision point of goals-different-agendas" in html
@@ -157,3 +175,25 @@ def test_export_all_assignments(course):
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert {r["assignment"] for r in rows} == {ASSIGNMENT}
     assert {r["student_id"] for r in rows} == {"good", "partial", "blank"}
+
+
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (REPO / "exercises").glob("ps*")))
+def test_every_real_test_cell_says_what_it_checks(assignment):
+    """The report labels tests by their own description: every test of every assignment has one."""
+    import json
+
+    from alliance.course.items import describe_test
+
+    nb = json.loads(next((REPO / "exercises" / assignment).glob("*.ipynb")).read_text())
+    tests = [
+        c
+        for c in nb["cells"]
+        if c["metadata"].get("nbgrader", {}).get("grade")
+        and not c["metadata"]["nbgrader"].get("solution")
+    ]
+    assert tests
+    for c in tests:
+        gid = c["metadata"]["nbgrader"]["grade_id"]
+        text = describe_test("".join(c["source"]), gid)
+        assert text != gid and text.startswith("Checks"), (gid, text)
+        assert not re.search(r"\b\d+ points?\b", text) and "HIDDEN" not in text, (gid, text)

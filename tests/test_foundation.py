@@ -1,14 +1,12 @@
-"""The foundation's promises that need no browser: pinned widget JS, figure style, CLI wiring."""
+"""The foundation's promises that need no browser: no widget manager, figure style, CLI wiring."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import subprocess
 import sys
 
 import matplotlib
-import pytest
+import yaml
 from conftest import ROOT
 
 from alliance.figures import PALETTE, course_style, new_figure
@@ -16,29 +14,21 @@ from alliance.figures.evidence import meta_analyses_2018, plot_meta_analytic_eff
 
 matplotlib.use("Agg")  # tests only; chapters must not do this (design.md §1)
 
-MANIFEST = json.loads((ROOT / "_vendor/widgets/MANIFEST.json").read_text())
+
+def test_book_config_loads_no_widget_manager() -> None:
+    """The book renders widgets with its own host: myst-nb must add no widget-manager script."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert config["sphinx"]["config"]["nb_ipywidgets_js"] == {}
+    assert not (ROOT / "_vendor" / "widgets").exists(), "no vendored widget manager is needed"
 
 
-@pytest.mark.parametrize("package", sorted(MANIFEST))
-def test_vendored_widget_js_matches_its_pinned_manifest(package: str) -> None:
-    entry = MANIFEST[package]
-    assert entry["files"], f"{package}: no files recorded"
-    for rel, digest in entry["files"].items():
-        data = (ROOT / "_vendor/widgets" / rel).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == digest, f"{rel} differs from the pinned copy"
-    licence = (ROOT / "_vendor/widgets" / entry["licence_text"]).read_text()
-    assert entry["license"] and len(licence) > 100, f"{package}: licence text not recorded"
-
-
-def test_book_config_replaces_every_cdn_script() -> None:
-    config = (ROOT / "_config.yml").read_text()
-    for script in ("widgets/require.js", "widgets/widgets-config.js", "widgets/embed-amd.js"):
-        assert script in config
-
-
-def test_built_book_serves_the_pinned_widget_js(built_book) -> None:
-    for rel in ("require.js", "embed-amd.js", "anywidget/index.js", "widgets-config.js"):
-        assert (built_book / "_static/widgets" / rel).is_file(), rel
+def test_built_book_serves_the_widget_host(built_book) -> None:
+    widgets = built_book / "_static" / "widgets"
+    assert (widgets / "host.js").is_file()
+    assert len(list(widgets.glob("VignetteWidget-*.js"))) == 1
+    assert len(list(widgets.glob("VignetteWidget-*.css"))) == 1
+    for name in ("require.js", "embed-amd.js", "widgets-config.js"):
+        assert not (widgets / name).exists(), name
 
 
 def _luminance(hex_colour: str) -> float:

@@ -409,3 +409,39 @@ def test_review_questions_pass_axe_in_both_themes(page, book_url: str, axe_viola
         if isinstance(node["target"][0], str) and page.evaluate(inside, node["target"][0])
     ]
     assert ours == [], "\n".join(ours)
+
+
+@pytest.mark.browser
+def test_choices_checks_and_notes_survive_a_reload(page, book_url: str) -> None:
+    """Kept in the reader's practice record (localStorage): nothing typed or chosen is lost."""
+    page.goto(book_url + CHAPTER)
+    questions = page.locator(".alliance-rq-choice")
+    first, second = questions.nth(0), questions.nth(1)
+    wrong, _ = _wrong_and_right(first)
+    first.locator(".alliance-rq-option label").nth(wrong).click()
+    first.get_by_role("button", name="Check answer").click()
+    _, right2 = _wrong_and_right(second)
+    second.locator(".alliance-rq-option label").nth(right2).click()  # chosen, not checked
+    open_question = page.locator(".alliance-rq-open").first
+    notes = open_question.locator("textarea")
+    notes.fill("First line of my notes.\nSecond line.")
+    label = open_question.locator(".alliance-rq-notes-label").inner_text()
+    assert "kept in this browser only" in label and "never sent anywhere" in label
+
+    page.reload()
+    first = page.locator(".alliance-rq-choice").nth(0)
+    second = page.locator(".alliance-rq-choice").nth(1)
+    assert first.locator("input[type=radio]").nth(wrong).is_checked()
+    assert "Not quite." in first.locator(".alliance-rq-feedback").inner_text()
+    assert second.locator("input[type=radio]").nth(right2).is_checked()
+    assert second.locator(".alliance-rq-feedback").inner_text() == ""  # it was never checked
+    notes = page.locator(".alliance-rq-open").first.locator("textarea")
+    assert notes.input_value() == "First line of my notes.\nSecond line."
+
+    first.locator(".alliance-rq-option label").nth(_wrong_and_right(first)[1]).click()
+    page.reload()  # a new choice replaces the checked one, unchecked
+    first = page.locator(".alliance-rq-choice").nth(0)
+    assert first.locator(".alliance-rq-feedback").inner_text() == ""
+    record = page.evaluate("JSON.parse(localStorage.getItem('alliance-practice')).questions")
+    assert record[first.get_attribute("data-qid")]["checked"] is False
+    assert page.console_errors == []

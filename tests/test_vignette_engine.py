@@ -162,6 +162,8 @@ def test_encode_decode_round_trip(basic) -> None:
         ("fixture-basic:1--2", "step 2 is ''"),
         ("Fixture Basic:1", "malformed path code"),
         ("", "malformed path code"),
+        ("fixture-basic:\u00b2", "step 1 is"),  # superscript two: isdigit() but not a number
+        ("fixture-basic:\u0663", "step 1 is"),  # Arabic-Indic three: int() would accept it
     ],
 )
 def test_malformed_codes(code: str, message: str) -> None:

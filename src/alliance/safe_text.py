@@ -31,3 +31,8 @@ def terminal(text: object) -> str:
     Newlines are kept: callers that need one line pass each line separately.
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def terminal_line(text: object) -> str:
+    """``text`` for one line of a listing: like :func:`terminal`, with newlines escaped too."""
+    return terminal(str(text).replace("\n", "\\x0a"))

@@ -336,7 +336,9 @@ class ReviewQuestionDirective(SphinxDirective):
             where = registry[qid]
             return self._warn(f"duplicate id {label}: also used in {where[0]} line {where[1]}")
         registry[qid] = (self.env.docname, self.lineno)
-        return [self._build(qid, question)]
+        built = self._build(qid, question)
+        _note_question(self.env, qid, question.kind, built, self.lineno)
+        return [built]
 
     def _body_first_line(self) -> int:
         """The 1-based document line of the body's first line.
@@ -498,7 +500,7 @@ def visit_rq_open(self: SphinxTranslator, node: rq_open) -> None:
     qid = _question(node)["qid"]
     self.body.append(
         f'<label class="alliance-rq-notes-label" for="rq-{qid}-notes">Your answer '
-        "(notes for yourself: they stay in this browser tab and are not sent anywhere)</label>\n"
+        "(notes for yourself: kept in this browser only, never sent anywhere)</label>\n"
         f'<textarea class="alliance-rq-notes" id="rq-{qid}-notes" rows="4" '
         f'aria-describedby="rq-{qid}-prompt"></textarea>\n'
         '<details class="alliance-rq-model"><summary>Show model answer</summary>\n'
@@ -519,10 +521,28 @@ def _pass(self: SphinxTranslator, node: nodes.Element) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def _note_question(
+    env: BuildEnvironment, qid: str, kind: str, built: nodes.Element, line: int
+) -> None:
+    """Record the question for the practice page (which lists every question in the book)."""
+    prompt = next(iter(built.findall(rq_prompt)))
+    index = env.__dict__.setdefault("alliance_review_index", {})
+    text = " ".join(prompt.astext().split())
+    index[qid] = {"docname": env.docname, "kind": kind, "prompt": text, "line": line}
+
+
+def review_index(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
+    """Every review question of the book: qid -> docname, kind, prompt (plain text), line."""
+    return env.__dict__.get("alliance_review_index", {})
+
+
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     registry = env.__dict__.get("alliance_review_ids", {})
     for qid in [q for q, (doc, _line) in registry.items() if doc == docname]:
         del registry[qid]
+    index = review_index(env)
+    for qid in [q for q, entry in index.items() if entry["docname"] == docname]:
+        del index[qid]
 
 
 def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
@@ -539,6 +559,7 @@ def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildE
                 subtype="review_question",
             )
         registry.setdefault(qid, where)
+    env.__dict__.setdefault("alliance_review_index", {}).update(review_index(other))
 
 
 def setup(app: Sphinx) -> None:

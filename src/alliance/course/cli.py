@@ -22,6 +22,7 @@ def _course_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _assignments(course, args) -> list[str]:
+    """For release: ``--all`` means every assignment in the sources (nothing is released yet)."""
     if getattr(args, "all", False):
         names = course.assignments_in_source()
         if not names:
@@ -57,15 +58,25 @@ def _add_command(
 def cmd_release(course, args) -> int:
     from alliance.course.release import release
 
-    release(course, _assignments(course, args))
+    if args.due and args.all:
+        raise CourseError("--due applies to one assignment: release them one at a time")
+    release(course, _assignments(course, args), due=args.due)
     return 0
 
 
 def cmd_collect(course, args) -> int:
     from alliance.course.collect import collect
 
-    report = collect(course, args.assignment, args.source, args.roster, force=args.force)
-    return 1 if report.errors else 0
+    report = collect(
+        course,
+        args.assignment,
+        args.source,
+        args.roster,
+        force=args.force,
+        max_mb=args.max_size,
+        timezone=args.timezone,
+    )
+    return 1 if report.errors or report.too_large else 0
 
 
 def cmd_autograde(course, args) -> int:
@@ -97,7 +108,7 @@ def cmd_feedback(course, args) -> int:
 
 
 def cmd_export(course, args) -> int:
-    from alliance.course.export import export
+    from alliance.course.export import export, resolve_assignments
 
     ids = {}
     for item in args.canvas_id or []:
@@ -105,14 +116,52 @@ def cmd_export(course, args) -> int:
         if not sep or not name or not value:
             raise CourseError(f"--canvas-id {item!r}: expected ASSIGNMENT=ID, e.g. ps1=123456")
         ids[name] = value
-    export(course, _assignments(course, args), args.format, args.output, args.roster, ids)
+    names = resolve_assignments(course, args.assignment, args.all)
+    export(
+        course,
+        names,
+        args.format,
+        args.output,
+        args.roster,
+        ids,
+        missing_as_zero=args.missing_as_zero,
+    )
     return 0
 
 
 def cmd_report(course, args) -> int:
     from alliance.course.report import report
 
-    report(course, args.assignment, args.output)
+    report(
+        course,
+        args.assignment,
+        args.output,
+        roster_path=args.roster,
+        by_section=args.by_section,
+        no_blanks=args.no_blanks,
+        at_risk=args.at_risk,
+    )
+    return 0
+
+
+def cmd_written_export(course, args) -> int:
+    from alliance.course.written import export_sheet
+
+    export_sheet(course, args.assignment, args.output, include_graded=args.include_graded)
+    return 0
+
+
+def cmd_written_import(course, args) -> int:
+    from alliance.course.written import import_sheet
+
+    import_sheet(course, args.assignment, args.sheet)
+    return 0
+
+
+def cmd_written_view(course, args) -> int:
+    from alliance.course.written import view_question
+
+    view_question(course, args.assignment, args.question, args.output, anonymous=args.anonymous)
     return 0
 
 
@@ -131,6 +180,12 @@ def register(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("assignment", nargs="?", metavar="ASSIGNMENT")
     p.add_argument("--all", action="store_true", help="release every assignment in the sources")
+    p.add_argument(
+        "--due",
+        metavar="WHEN",
+        help="due date stored in the gradebook, e.g. '2026-03-06 17:00 Europe/London' "
+        "(lateness and late penalties are measured from it)",
+    )
 
     p = _add_command(
         sub,
@@ -154,6 +209,20 @@ def register(parser: argparse.ArgumentParser) -> None:
         "--force",
         action="store_true",
         help="replace existing submissions that differ (the old ones are backed up)",
+    )
+    p.add_argument(
+        "--max-size",
+        type=float,
+        default=50,
+        metavar="MB",
+        help="refuse a notebook larger than this, unpacked (default 50)",
+    )
+    p.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="ZONE",
+        help="time zone of the file times inside the zip (default UTC); they become each "
+        "submission's timestamp.txt",
     )
 
     p = _add_command(
@@ -250,11 +319,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         "export",
         cmd_export,
         help="grades as CSV (nbgrader or Canvas format)",
-        description="Write grades as CSV. Students on the roster (or in the "
-        "gradebook) with no submission are listed with a status.",
+        description="Write grades as CSV, one or several assignments in one file. Every "
+        "student on the roster, in the gradebook or under submitted/ is listed with a "
+        "status, including those with no submission or no notebook.",
     )
-    p.add_argument("assignment", nargs="?", metavar="ASSIGNMENT")
-    p.add_argument("--all", action="store_true", help="every assignment")
+    p.add_argument("assignment", nargs="*", metavar="ASSIGNMENT")
+    p.add_argument("--all", action="store_true", help="every assignment in the gradebook")
     p.add_argument("--format", choices=["nbgrader", "canvas"], default="nbgrader")
     p.add_argument("--roster", metavar="CSV", help="roster CSV (needed for --format canvas)")
     p.add_argument(
@@ -263,6 +333,12 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="ASSIGNMENT=ID",
         help="Canvas assignment id, for the column header 'ps1 (123456)' (repeatable)",
     )
+    p.add_argument(
+        "--missing-as-zero",
+        action="store_true",
+        help="score a missing submission (or a submission with no notebook) as 0 instead of "
+        "leaving it blank",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="CSV file (default: stdout)")
 
     p = _add_command(
@@ -270,8 +346,10 @@ def register(parser: argparse.ArgumentParser) -> None:
         "report",
         cmd_report,
         help="HTML class report with figures",
-        description="Write an HTML report for ASSIGNMENT: score distribution, "
-        "per-question and per-test pass rates, vignette choices, and who still "
+        description="Write an HTML report for ASSIGNMENT: the score distribution, what each "
+        "test checks and how many passed it, item difficulty and discrimination with notes "
+        "on which items to review, every student's scores with links to their feedback, "
+        "lateness, students at risk across assignments, vignette choices, and who still "
         "needs a manual grade.",
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -281,8 +359,102 @@ def register(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="output folder (default: <course>/reports/<ASSIGNMENT>/)",
     )
+    p.add_argument("--roster", metavar="CSV", help="roster CSV: names, sections, non-submitters")
+    p.add_argument(
+        "--by-section", action="store_true", help="add a view by roster section (needs --roster)"
+    )
+    p.add_argument(
+        "--no-blanks",
+        action="store_true",
+        help="leave out submissions with nothing written in any answer",
+    )
+    p.add_argument(
+        "--at-risk",
+        type=float,
+        default=50,
+        metavar="PERCENT",
+        help="list students below this share of the maximum on two or more assignments "
+        "(default 50)",
+    )
 
-    for p in sub.choices.values():
-        _course_arg(p)  # added last, so it stays the last option in every command's --help
+    _register_written(sub)
+
+    for name, p in sub.choices.items():
+        if name != "written":  # a group: its actions take --course-dir themselves
+            _course_arg(p)  # added last, so it stays the last option in every command's --help
 
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def _register_written(sub) -> None:
+    """``alliance course written export|import|view``: grading written answers."""
+    group = sub.add_parser(
+        "written",
+        help="grade written answers in a spreadsheet or question by question",
+        description="Grade the written answers of an assignment: export them to a sheet, "
+        "fill in scores and comments in any spreadsheet, import it back into nbgrader's "
+        "gradebook; or view all answers to one question on one page.",
+    )
+    actions = group.add_subparsers(dest="written_command", metavar="ACTION")
+    actions.required = True
+
+    p = _add_command(
+        actions,
+        "export",
+        cmd_written_export,
+        help="write every answer that needs grading to a CSV sheet",
+        description="Write every written answer of ASSIGNMENT that needs a grade to a CSV "
+        "sheet (student, question, answer, rubric, max_points, score, comment, ...). Fill "
+        "in score and comment; leave the other columns as they are.",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="CSV",
+        help="sheet to write (default: <course>/reports/<ASSIGNMENT>/written-<ASSIGNMENT>.csv)",
+    )
+    p.add_argument(
+        "--include-graded",
+        action="store_true",
+        help="also list answers already graded, with their score and comment, to revise them",
+    )
+    _course_arg(p)
+
+    p = _add_command(
+        actions,
+        "import",
+        cmd_written_import,
+        help="read a filled-in sheet back into the gradebook",
+        description="Check every row of SHEET (known student and question, score in range, "
+        "answer unchanged since the export) and, if all are sound, set each filled-in score "
+        "and comment in nbgrader's gradebook and mark it graded. Rows left blank are not "
+        "touched; importing the same sheet again changes nothing.",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("sheet", metavar="SHEET", help="the CSV written by 'written export'")
+    _course_arg(p)
+
+    p = _add_command(
+        actions,
+        "view",
+        cmd_written_view,
+        help="one HTML page per question with every student's answer and the rubric",
+        description="Write one HTML page per written question of ASSIGNMENT (or only "
+        "QUESTION: its grade id or its number) with the question, the rubric, the model "
+        "answer and every student's answer, to grade one question across the class.",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("question", nargs="?", metavar="QUESTION")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="output folder (default: <course>/reports/<ASSIGNMENT>/written/)",
+    )
+    p.add_argument(
+        "--anonymous",
+        action="store_true",
+        help="show each answer's answer_id (as in the sheet) instead of the student",
+    )
+    _course_arg(p)

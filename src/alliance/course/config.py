@@ -86,6 +86,15 @@ class Course:
         return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
 
 
+def shown(path: str | os.PathLike[str]) -> str:
+    """``path`` as printed for the instructor: relative to the current folder when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_course(course_dir: str | os.PathLike[str] | None = None) -> Course:
     """Load ``nbgrader_config.py`` of the course into a ``Config`` (errors name the file)."""
     ensure_venv_on_path()

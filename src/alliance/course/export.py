@@ -1,22 +1,36 @@
-"""Export grades as CSV: nbgrader's columns plus a status, or a Canvas gradebook import.
+"""Export grades as CSV: nbgrader's columns plus lateness and a status, or a Canvas import.
 
 Why a status column: nbgrader's own export silently leaves out students without a submission
 (design.md §3) and scores a crashed grading as 0.0; an instructor pasting that into an LMS
-cannot tell "did not submit" from "scored zero". Every enrolled student gets a row here.
+cannot tell "did not submit" from "scored zero". Every student — on the roster, in the gradebook,
+in the autograde results, or with a folder under ``submitted/`` — gets a row with a status, and
+a missing submission counts as zero only when the instructor asks for it (``--missing-as-zero``).
+
+Scores are nbgrader's: the raw score minus the late penalty, never below zero (as ``nbgrader
+export`` computes them). Every cell built from people's data goes through ``csv_cell`` and every
+line printed through ``terminal_line``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from alliance.course.config import Course, CourseError
-from alliance.course.gradebook import assignment_max_score, class_scores, gradebook_students
+from alliance.course.classbook import (
+    AssignmentBook,
+    gradebook_assignments,
+    gradebook_people,
+    read_assignment,
+)
+from alliance.course.config import Course, CourseError, shown
+from alliance.course.lateness import describe_late, refresh_penalties
 from alliance.course.roster import Student, load_roster
+from alliance.grading.results import ClassRun, StudentResult, load_class_run
+from alliance.safe_text import csv_cell, terminal_line
 
 NBGRADER_COLUMNS = [
     "assignment",
@@ -30,67 +44,103 @@ NBGRADER_COLUMNS = [
     "late_submission_penalty",
     "score",
     "max_score",
+    "hours_late",
     "status",
 ]
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+MISSING = ("no submission", "no notebook in the submission")
 
 
-def autograde_results(course: Course, assignment: str) -> dict[str, dict]:
-    path = course.reports_dir / assignment / "autograde.json"
-    if not path.is_file():
-        return {}
-    students = json.loads(path.read_text()).get("students", {})
-    for result in students.values():  # typed issues (alliance.grading.results) read as text
-        result["issues"] = [
-            i["message"] if isinstance(i, dict) else str(i) for i in result.get("issues", [])
-        ]
-    return students
+@dataclass
+class Standing:
+    """One student's result on one assignment, ready for any export format."""
+
+    status: str
+    score: float | None  # None: leave the cell blank
+    raw_score: float | None = None
+    penalty: float | None = None
+    timestamp: str = ""
+    seconds_late: float = 0.0
 
 
-def student_status(scores, result: dict | None, submitted: bool) -> str:
-    if result and result.get("status") == "error":
-        first = (result.get("issues") or ["unknown problem"])[-1]
-        return f"autograde error: {first}"
-    if result and result.get("status") == "missing":
+def student_status(
+    book: AssignmentBook, student: str, result: StudentResult | None, submitted: bool
+) -> str:
+    """What an instructor must know about a student before trusting (or importing) the score."""
+    if result and result.status == "error":
+        issues = result.issues or []
+        return f"autograde error: {issues[-1].message if issues else 'unknown problem'}"
+    if result and result.status == "missing":
         return "no notebook in the submission"
-    if scores is None:
+    sub = book.submissions.get(student)
+    if sub is None:
         return "submitted, not graded yet" if submitted else "no submission"
-    if scores.needs_manual_grade:
-        return "needs manual grading"
-    return "graded"
+    return "needs manual grading" if sub.needs_manual_grade else "graded"
 
 
-def _submission_rows(course: Course, assignment: str) -> list[dict]:
-    from nbgrader.api import Gradebook
+def standing(
+    book: AssignmentBook,
+    student: str,
+    result: StudentResult | None,
+    submitted: bool,
+    missing_as_zero: bool = False,
+) -> Standing:
+    status = student_status(book, student, result, submitted)
+    sub = book.submissions.get(student)
+    if status in MISSING:
+        if missing_as_zero:
+            return Standing(f"{status} (counted as 0)", 0.0, 0.0, 0.0)
+        return Standing(status, None)
+    if sub is None or status.startswith("autograde error"):
+        return Standing(status, None)
+    return Standing(
+        status,
+        sub.score,
+        sub.raw_score,
+        sub.penalty,
+        sub.timestamp.isoformat(sep=" ") if sub.timestamp else "",
+        sub.seconds_late,
+    )
 
-    rows = {}
-    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
-        try:
-            a = gb.find_assignment(assignment)
-        except Exception:
-            raise CourseError(f"assignment '{assignment}' is not in the gradebook") from None
-        for sub in a.submissions:
-            rows[sub.student.id] = {
-                "duedate": a.duedate.isoformat() if a.duedate else "",
-                "timestamp": sub.timestamp.isoformat() if sub.timestamp else "",
-                "raw_score": float(sub.score or 0.0),
-                "late_submission_penalty": float(sub.late_submission_penalty or 0.0),
-            }
-    return rows
+
+def resolve_assignments(course: Course, names: list[str], every: bool) -> list[str]:
+    """``--all``: every assignment in the gradebook; otherwise the names, checked against it."""
+    known = gradebook_assignments(course)
+    if every:
+        if not known:
+            raise CourseError("the gradebook has no assignments yet: release one first")
+        return known
+    if not names:
+        raise CourseError("name one or more ASSIGNMENTs or pass --all")
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CourseError(
+            f"not in the gradebook: {', '.join(unknown)} "
+            f"(released: {', '.join(known) or 'none'}; run 'alliance course release' first)"
+        )
+    return list(dict.fromkeys(names))
 
 
-def _people(course: Course, roster: list[Student] | None) -> list[Student]:
+def _people(
+    course: Course, roster: list[Student] | None, runs: dict[str, ClassRun | None], folders
+) -> list[Student]:
     people = {s.student_id: s for s in roster or []}
-    for sid, info in gradebook_students(course).items():
-        if sid not in people:
-            people[sid] = Student(
-                sid,
-                "",
-                info.get("first_name") or "",
-                info.get("last_name") or "",
-                info.get("email") or "",
-            )
+    known = gradebook_people(course)
+    extra = set(known)
+    for run in runs.values():
+        extra |= set(run.students) if run else set()
+    for names in folders.values():
+        extra |= names
+    for sid in extra - set(people):
+        info = known.get(sid, {})
+        people[sid] = Student(
+            sid, "", info.get("first_name", ""), info.get("last_name", ""), info.get("email", "")
+        )
     return sorted(people.values(), key=lambda s: s.student_id)
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{round(value, 4):g}"
 
 
 def export(
@@ -101,84 +151,98 @@ def export(
     roster_path: str | None = None,
     canvas_ids: dict[str, str] | None = None,
     err: TextIO = sys.stderr,
+    missing_as_zero: bool = False,
 ) -> str:
     """Write the CSV (to ``output`` or stdout) and return its text."""
     roster = load_roster(roster_path) if roster_path else None
     if fmt == "canvas" and roster is None:
         raise CourseError("--format canvas needs --roster (Canvas matches rows by its user ID)")
-    people = _people(course, roster)
+    refreshed = [f"{a} {x}" for a in assignments for x in refresh_penalties(course, a)]
+    books = {a: read_assignment(course, a) for a in assignments}
+    runs = {a: load_class_run(course.reports_dir, a) for a in assignments}
+    submitted = course.folder("submitted")
+    folders = {
+        a: {p.parent.name for p in submitted.glob(f"*/{a}") if p.is_dir()} for a in assignments
+    }
+    people = _people(course, roster, runs, folders)
+
+    def stand(a: str, sid: str) -> Standing:
+        result = runs[a].students.get(sid) if runs[a] else None
+        return standing(books[a], sid, result, sid in folders[a], missing_as_zero)
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    per: dict[str, dict] = {}
+    warnings: list[str] = []
     for a in assignments:
-        submitted_dir = course.folder("submitted")
-        per[a] = {
-            "scores": class_scores(course, a),
-            "rows": _submission_rows(course, a),
-            "results": autograde_results(course, a),
-            "max": assignment_max_score(course, a),
-            "submitted": {p.parent.name for p in submitted_dir.glob(f"*/{a}") if p.is_dir()},
-        }
-    missing_report: list[str] = []
+        for s in people:
+            st = stand(a, s.student_id)
+            if not st.status.startswith("graded"):
+                warnings.append(f"{a} {s.student_id}: {st.status}")
+    late = [
+        _late_line(a, s.student_id, st)
+        for a in assignments
+        for s in people
+        if (st := stand(a, s.student_id)).seconds_late > 0
+    ]
+    notices: list[str] = []
     if fmt == "nbgrader":
         writer.writerow(NBGRADER_COLUMNS)
         for a in assignments:
-            d = per[a]
+            due = books[a].duedate
             for s in people:
-                sc = d["scores"].get(s.student_id)
-                row = d["rows"].get(s.student_id, {})
-                status = student_status(
-                    sc, d["results"].get(s.student_id), s.student_id in d["submitted"]
-                )
-                if status != "graded":
-                    missing_report.append(f"{a} {s.student_id}: {status}")
-                writer.writerow(
-                    [
-                        a,
-                        row.get("duedate", ""),
-                        row.get("timestamp", ""),
-                        s.student_id,
-                        s.last_name,
-                        s.first_name,
-                        s.email,
-                        "" if sc is None else f"{row.get('raw_score', sc.score):g}",
-                        "" if sc is None else f"{row.get('late_submission_penalty', 0.0):g}",
-                        "" if sc is None else f"{sc.score:g}",
-                        f"{d['max']:g}",
-                        status,
-                    ]
-                )
+                st = stand(a, s.student_id)
+                cells = [a, due.isoformat(sep=" ") if due else "", st.timestamp, s.student_id]
+                cells += [s.last_name, s.first_name, s.email]
+                cells += [_num(st.raw_score), _num(st.penalty), _num(st.score)]
+                cells += [_num(books[a].max_score)]
+                cells += [f"{st.seconds_late / 3600:.2f}" if st.seconds_late > 0 else ""]
+                cells += [st.status]
+                writer.writerow([csv_cell(c) for c in cells])
     else:
         ids = canvas_ids or {}
+        for a in assignments:
+            if a not in ids:
+                notices.append(
+                    f"{a}: no --canvas-id, so Canvas will create a NEW column '{a}' instead of "
+                    f"filling the existing assignment (pass --canvas-id {a}=ID; the ID is the "
+                    "number at the end of the assignment's Canvas address)"
+                )
         headers = [f"{a} ({ids[a]})" if a in ids else a for a in assignments]
         writer.writerow(CANVAS_COLUMNS + headers)
-        writer.writerow(
-            ["    Points Possible", "", "", "", ""] + [f"{per[a]['max']:g}" for a in assignments]
-        )
+        points = [_num(books[a].max_score) for a in assignments]
+        writer.writerow(["    Points Possible", "", "", "", "", *points])
         for s in people:
             if not s.lms_id:
-                missing_report.append(f"{s.student_id}: in the gradebook but not on the roster")
+                notices.append(f"{s.student_id}: in the gradebook but not on the roster (left out)")
                 continue
-            cells = []
-            for a in assignments:
-                sc = per[a]["scores"].get(s.student_id)
-                status = student_status(
-                    sc, per[a]["results"].get(s.student_id), s.student_id in per[a]["submitted"]
-                )
-                if status != "graded":
-                    missing_report.append(f"{a} {s.student_id}: {status}")
-                cells.append("" if sc is None else f"{sc.score:g}")
-            writer.writerow(
-                [s.sortable_name, s.lms_id, s.sis_user_id, s.sis_login_id, s.section] + cells
-            )
+            cells = [_num(stand(a, s.student_id).score) for a in assignments]
+            row = [s.sortable_name, s.lms_id, s.sis_user_id, s.sis_login_id, s.section] + cells
+            writer.writerow([csv_cell(c) for c in row])
     text = buf.getvalue()
     if output:
         Path(output).write_text(text, encoding="utf-8")
-        print(f"wrote {output}", file=err)
+        print(f"wrote {shown(output)}", file=err)
     else:
         sys.stdout.write(text)
-    if missing_report:
-        print("not (fully) graded — check before importing:", file=err)
-        for line in missing_report:
-            print(f"  {line}", file=err)
+    if refreshed:
+        print(
+            "late penalties recomputed from the current scores: " + ", ".join(refreshed), file=err
+        )
+    _print_notices(notices + warnings, late, err)
     return text
+
+
+def _late_line(a: str, sid: str, st: Standing) -> str:
+    penalty = f", penalty {_num(st.penalty)} point(s)" if st.penalty else ", no penalty"
+    return f"{a} {sid}: {describe_late(st.seconds_late)} late{penalty}"
+
+
+def _print_notices(notices: list[str], late: list[str], err: TextIO) -> None:
+    if late:
+        print("late submissions:", file=err)
+        for line in late:
+            print(f"  {terminal_line(line)}", file=err)
+    if notices:
+        print("check before importing:", file=err)
+        for line in notices:
+            print(f"  {terminal_line(line)}", file=err)

@@ -1,49 +1,64 @@
-"""An HTML class report for one assignment, with PNG figures in the course style.
+"""An HTML class report for one assignment that teaches the teacher, with its data beside it.
 
-What an instructor needs after grading, on one page: how scores are spread, which questions and
-which tests the class struggled with (pass rates), what students chose at each decision point of
-a graded vignette (read from the path codes they pasted, replayed with
-:func:`alliance.vignettes.replay_code`), who still needs a manual grade, and which submissions
-had problems during autograding. Every figure has alt text and a table with the same numbers.
+What an instructor needs after grading, on one page: how scores are spread (one bar per whole
+point), what each test checks and how many passed it, which items are too hard or do not
+separate stronger from weaker work (difficulty and discrimination, with a plain-language note on
+which to review), every student's score per question with a link to their feedback, who was
+late, who is at risk across the assignments so far, the choices students made in a graded
+vignette, who still needs a manual grade, and what went wrong while autograding. Options leave
+blank submissions out (``--no-blanks``) and view the class by roster section (``--by-section``).
+
+Every figure has alt text and a table with the same numbers; ``report.json`` holds the data
+each figure drew (and the tick labels it rendered), so tests check the figures' numbers.
+Scores come from nbgrader's gradebook (:mod:`alliance.course.classbook`); autograding problems
+from the typed results (:func:`alliance.grading.results.load_class_run`).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
 import re
+import statistics
 import sys
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-import matplotlib
-
-matplotlib.use("Agg")  # a command-line tool with no display; never imported by chapters
-
-from alliance.course.config import Course, CourseError  # noqa: E402
-from alliance.course.export import autograde_results  # noqa: E402
-from alliance.course.gradebook import assignment_cells, class_scores  # noqa: E402
-from alliance.figures import PALETTE, course_style, new_figure  # noqa: E402
+from alliance.course.answers import is_blank, released_answers, student_answers
+from alliance.course.classbook import (
+    AssignmentBook,
+    gradebook_assignments,
+    read_assignment,
+)
+from alliance.course.config import Course, CourseError, shown
+from alliance.course.items import EASY, HARD, WEAK, ItemStats, describe_test, item_stats
+from alliance.course.lateness import course_rule, describe_late, refresh_penalties
+from alliance.course.report_figures import scores_figure, tests_figure, vignette_figure
+from alliance.course.roster import Student, load_roster
+from alliance.grading.results import load_class_run
 
 PATH_CODE = re.compile(r"""["']([a-z0-9]+(?:-[a-z0-9]+)*:\d+(?:-\d+)*)["']""")
+DEFAULT_AT_RISK = 50.0
 
 
 def find_path_codes(nb_path: Path) -> list[str]:
     """Path codes pasted into the code cells of a notebook (string literals only)."""
     try:
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return []
     codes: list[str] = []
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+    for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
         if meta.get("grade") and not meta.get("solution"):
             continue  # test cells hold examples, not the student's answer
         src = cell.get("source", "")
-        src = "".join(src) if isinstance(src, list) else src
+        src = "".join(src) if isinstance(src, list) else str(src)
         codes.extend(PATH_CODE.findall(src))
     return codes
 
@@ -83,253 +98,528 @@ def vignette_choices(codes_by_student: dict[str, list[str]]) -> dict[str, dict]:
     return out
 
 
-def _fig_scores(scores: list[float], max_score: float, path: Path) -> str:
-    fig, ax = new_figure(figsize=(7, 3.6))
-    with course_style():
-        if max_score <= 30 and all(float(x).is_integer() for x in scores):
-            # one bar per whole point, centred on it
-            bins = [b - 0.5 for b in range(int(max_score) + 2)]
-            ax.set_xticks(range(int(max_score) + 1) if max_score <= 15 else ax.get_xticks())
-        else:
-            bins = 20
-        ax.hist(scores, bins=bins, color=PALETTE["blue"], edgecolor="white")
-        ax.set_xlim(-0.5, max_score + 0.5)
-        ax.set_xlabel(f"Score (out of {max_score:g})")
-        ax.set_ylabel("Students")
-        ax.set_title("Score distribution")
-        fig.savefig(path)
-    matplotlib.pyplot.close(fig)
-    mean = sum(scores) / len(scores) if scores else 0
-    return (
-        f"Histogram of {len(scores)} students' scores out of {max_score:g}: "
-        f"lowest {min(scores, default=0):g}, mean {mean:.1f}, highest {max(scores, default=0):g}."
-    )
+def _e(value: object) -> str:
+    return html.escape(str(value))
 
 
-def _fig_rates(rates: list[tuple[str, float]], title: str, xlabel: str, path: Path) -> str:
-    fig, ax = new_figure(figsize=(7, 0.45 * len(rates) + 1.4))
-    with course_style():
-        names = [n for n, _ in rates][::-1]
-        values = [100 * v for _, v in rates][::-1]
-        ax.barh(names, values, color=PALETTE["green"])
-        for y, v in enumerate(values):
-            ax.text(min(v + 1, 92), y, f"{v:.0f}%", va="center")
-        ax.set_xlim(0, 100)
-        ax.set_xlabel(xlabel)
-        ax.set_title(title)
-        fig.savefig(path)
-    matplotlib.pyplot.close(fig)
-    return f"{title}: " + "; ".join(f"{n} {100 * v:.0f}%" for n, v in rates) + "."
-
-
-def _fig_vignette(vid: str, v: dict, path: Path) -> str:
-    nodes = v["order"]
-    fig, ax = new_figure(figsize=(7, 0.5 * len(nodes) + 1.6))
-    colours = [PALETTE[c] for c in ("blue", "orange", "green", "vermillion")]
-    hatches = ["", "//", "..", "xx"]
-    with course_style():
-        for y, node_id in enumerate(nodes[::-1]):
-            counts = v["nodes"][node_id]["counts"]
-            total = sum(counts.values())
-            left = 0.0
-            for k in range(len(v["nodes"][node_id]["choices"])):
-                share = 100 * counts.get(k, 0) / total if total else 0
-                ax.barh(
-                    y,
-                    share,
-                    left=left,
-                    color=colours[k % 4],
-                    hatch=hatches[k % 4],
-                    edgecolor="white",
-                    label=f"choice {k + 1}" if y == 0 else None,
-                )
-                if share >= 8:
-                    ax.text(
-                        left + share / 2,
-                        y,
-                        str(k + 1),
-                        ha="center",
-                        va="center",
-                        color="black",
-                        fontweight="bold",
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-                    )
-                left += share
-        ax.set_yticks(range(len(nodes)), nodes[::-1])
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("Share of students who reached this point (%)")
-        ax.set_title(f"Choices in '{v['title']}'")
-        handles, labels = ax.get_legend_handles_labels()
-        if handles:
-            ax.legend(handles, labels, loc="lower right", fontsize=9)
-        fig.savefig(path)
-    matplotlib.pyplot.close(fig)
-    parts = []
-    for node_id in nodes:
-        counts = v["nodes"][node_id]["counts"]
-        parts.append(
-            f"{node_id}: " + ", ".join(f"choice {k + 1} by {counts[k]}" for k in sorted(counts))
-        )
-    return f"Choices {v['n']} students made in vignette {vid}, per decision point. " + "; ".join(
-        parts
-    )
-
-
-def _table(head: list[str], rows: list[list[str]], caption: str) -> str:
-    th = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+def _table(head: list[str], rows: list[list[object]], caption: str, raw: bool = False) -> str:
+    """An accessible table; cells are escaped unless ``raw`` (then they are trusted HTML)."""
+    th = "".join(f'<th scope="col">{_e(h)}</th>' for h in head)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+        "<tr>" + "".join(f"<td>{c if raw else _e(c)}</td>" for c in r) + "</tr>" for r in rows
     )
     return (
-        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{th}</tr></thead>"
+        f"<table><caption>{_e(caption)}</caption><thead><tr>{th}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
 
 
+def _scroll(inner: str, label: str) -> str:
+    """A wide table in a keyboard-scrollable region (WCAG: scrollable regions are focusable)."""
+    return f'<div class="wide" role="region" aria-label="{_e(label)}" tabindex="0">{inner}</div>'
+
+
+def _figure(png: str, alt: str, caption: str = "") -> str:
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{_e(png)}" alt="{_e(alt)}">{cap}</figure>'
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def _r(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
 CSS = """
-body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+body{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;
 color:#1a1a1a;background:#fff;line-height:1.5}
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.3rem .6rem;
 text-align:left;vertical-align:top}caption{font-weight:bold;text-align:left;padding:.3rem 0}
 img{max-width:100%;height:auto;border:1px solid #d9d9d9}a{color:#0b5394}
-a:focus,a:hover{outline:3px solid #0072B2;outline-offset:2px}
+a:focus,a:hover,.wide:focus{outline:3px solid #0072B2;outline-offset:2px}
+.wide{overflow-x:auto}.review{font-weight:bold}.marks th,.marks td{white-space:nowrap}
 """
 
 
+class ReportData:
+    """Everything the page shows, computed once (and saved as report.json)."""
+
+    def __init__(
+        self,
+        course: Course,
+        assignment: str,
+        roster: list[Student] | None,
+        no_blanks: bool,
+        at_risk: float,
+    ) -> None:
+        self.course, self.assignment = course, assignment
+        self.book: AssignmentBook = read_assignment(course, assignment)
+        if not self.book.submissions:
+            raise CourseError(f"no graded submissions of {assignment}: run autograde first")
+        self.run = load_class_run(course.reports_dir, assignment)
+        self.roster = {s.student_id: s for s in roster or []}
+        self.notebooks = sorted({c.notebook for c in self.book.cells})
+        self.blank = self._blank_students()
+        self.no_blanks = no_blanks
+        self.students = sorted(
+            s for s in self.book.submissions if not (no_blanks and s in self.blank)
+        )
+        self.at_risk_percent = at_risk
+        self.items = self._items()
+
+    def _blank_students(self) -> set[str]:
+        stubs = released_answers(self.course, self.assignment, self.notebooks)
+        keys = [self.book.key(c) for c in self.book.cells if c.solution]
+        blank = set()
+        for s in self.book.submissions:
+            answers = student_answers(self.course, self.assignment, s, self.notebooks)
+            if keys and all(is_blank(answers.get(k), stubs.get(k)) for k in keys):
+                blank.add(s)
+        return blank
+
+    def total(self, student: str) -> float:
+        return sum(g.score for g in self.book.submissions[student].grades.values())
+
+    def _items(self) -> list[ItemStats]:
+        out: list[ItemStats] = []
+        for c in self.book.graded_cells:
+            key = self.book.key(c)
+            kind = "written" if c.solution else "test" if c.autograded else "task"
+            pairs = []
+            for s in self.students:
+                g = self.book.submissions[s].grades.get(key)
+                if g is not None and not g.needs_manual_grade:
+                    pairs.append((g.score, self.total(s)))
+            desc = describe_test(c.source, self.book.label(c)) if kind == "test" else ""
+            out.append(item_stats(key, self.book.label(c), desc, kind, c.max_score, pairs))
+        return out
+
+
 def report(
-    course: Course, assignment: str, output: str | None = None, out: TextIO = sys.stdout
+    course: Course,
+    assignment: str,
+    output: str | None = None,
+    out: TextIO = sys.stdout,
+    roster_path: str | None = None,
+    by_section: bool = False,
+    no_blanks: bool = False,
+    at_risk: float = DEFAULT_AT_RISK,
 ) -> Path:
-    """Write ``report.html`` and its PNG figures; returns the HTML path."""
-    cells = assignment_cells(course, assignment)
-    scores = class_scores(course, assignment)
-    results = autograde_results(course, assignment)
-    if not scores:
-        raise CourseError(f"no graded submissions of {assignment}: run autograde first")
+    """Write ``report.html``, its PNG figures and ``report.json``; returns the HTML path."""
+    roster = load_roster(roster_path) if roster_path else None
+    if by_section and not roster:
+        raise CourseError("--by-section needs --roster (the roster's 'section' column)")
+    for name in gradebook_assignments(course):  # manual grades since autograding change them
+        refresh_penalties(course, name)
+    d = ReportData(course, assignment, roster, no_blanks, at_risk)
     folder = Path(output) if output else course.reports_dir / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    graded = [c for c in cells if c.max_score > 0]
-    max_score = sum(c.max_score for c in graded)
-    sections: list[str] = []
+    data: dict = {"assignment": assignment, "students": d.students, "blank": sorted(d.blank)}
+    sections = [
+        _summary(d),
+        _scores_section(d, folder, data),
+        _tests_section(d, folder, data),
+        _items_section(d, data),
+        _students_section(d, folder, data),
+        _late_section(d, data),
+    ]
+    if by_section:
+        sections.append(_by_section(d, data))
+    sections += [
+        _across_section(d, data),
+        _vignette_section(d, folder),
+        _manual_section(d),
+        _problems_section(d),
+    ]
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
+        f"<title>Class report: {_e(assignment)}</title><style>{CSS}</style></head>"
+        f"<body><main><h1>Class report: {_e(assignment)}</h1>"
+        + "".join(s for s in sections if s)
+        + "</main></body></html>"
+    )
+    target = folder / "report.html"
+    target.write_text(page, encoding="utf-8")
+    (folder / "report.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    print(f"report {assignment}: {shown(target)}", file=out)
+    return target
 
-    alt = _fig_scores([s.score for s in scores.values()], max_score, folder / "scores.png")
-    sections.append(
+
+def _summary(d: ReportData) -> str:
+    scores = [d.book.submissions[s].score for s in d.students]
+    late = sum(d.book.submissions[s].late for s in d.students)
+    blanks = (
+        f" {len(d.blank)} blank submission(s) (nothing written in any answer) are "
+        + ("left out of every figure and table below." if d.no_blanks else "included.")
+        if d.blank
+        else ""
+    )
+    roster = f" of {len(d.roster)} on the roster" if d.roster else ""
+    return (
+        f"<p>{len(d.students)} graded submission(s){roster}; maximum score "
+        f"{d.book.max_score:g}; median {statistics.median(scores):g}, mean "
+        f"{statistics.fmean(scores):.1f}. {late} submitted late (late rule: "
+        f"{_e(course_rule(d.course.config))}).{_e(blanks)} Scores include the manual grades "
+        "entered so far and the late penalties.</p>"
+    )
+
+
+def _scores_section(d: ReportData, folder: Path, data: dict) -> str:
+    scores = [d.book.submissions[s].score for s in d.students]
+    alt, fig = scores_figure(scores, d.book.max_score, folder / "scores.png")
+    data["scores"] = {"values": {s: d.book.submissions[s].score for s in d.students}, **fig}
+    rows = [[k, n] for k, n in fig["counts"].items() if n]
+    return (
         "<h2>Score distribution</h2>"
-        f'<figure><img src="scores.png" alt="{html.escape(alt)}">'
-        f"<figcaption>{html.escape(alt)} Scores include manual grades entered so far."
-        "</figcaption></figure>"
+        + _figure("scores.png", alt, alt)
+        + _table(["Score (nearest whole point)", "Students"], rows, "Students per score")
     )
 
-    def rate(cell, full_only: bool) -> float:
-        key = f"{cell.notebook}/{cell.name}"
-        vals = [s.cells[key] for s in scores.values() if key in s.cells]
-        if not vals:
-            return 0.0
-        if full_only:
-            return sum(v["score"] >= v["max_score"] > 0 for v in vals) / len(vals)
-        return sum(v["score"] / v["max_score"] for v in vals if v["max_score"]) / len(vals)
 
-    q_rates = [(c.name, rate(c, False)) for c in graded]
-    t_rates = [(c.name, rate(c, True)) for c in graded if c.autograded]
-    alt = _fig_rates(
-        q_rates, "Mean score per question", "Mean share of points (%)", folder / "questions.png"
+def _tests_section(d: ReportData, folder: Path, data: dict) -> str:
+    tests = [i for i in d.items if i.kind == "test" and i.passing is not None]
+    if not tests:
+        return ""
+    alt, fig = tests_figure(
+        [(i.description, i.passing or 0.0) for i in tests], folder / "tests.png"
     )
-    sections.append(
-        "<h2>Per question</h2>"
-        f'<figure><img src="questions.png" alt="{html.escape(alt)}"></figure>'
+    data["tests"] = fig
+    rows = [[i.description, i.label, f"{i.points:g}", _pct(i.passing), i.n] for i in tests]
+    return (
+        "<h2>What each test checks, and how many passed it</h2>"
+        + _figure("tests.png", alt)
         + _table(
-            ["Question (grade id)", "Points", "Mean share of points"],
-            [
-                [c.name, f"{c.max_score:g}", f"{100 * r:.0f}%"]
-                for c, (_, r) in zip(graded, q_rates, strict=True)
-            ],
-            "Mean share of points per graded cell",
+            ["What the test checks", "Test cell", "Points", "Students passing", "Students"],
+            rows,
+            "Pass rate per autograded test (full points)",
         )
     )
-    if t_rates:
-        alt = _fig_rates(
-            t_rates, "Pass rate per test", "Students passing (%)", folder / "tests.png"
-        )
-        sections.append(
-            "<h2>Per test</h2>"
-            f'<figure><img src="tests.png" alt="{html.escape(alt)}"></figure>'
-            + _table(
-                ["Test cell", "Students passing (full points)"],
-                [[n, f"{100 * r:.0f}%"] for n, r in t_rates],
-                "Pass rate per autograded test cell",
-            )
-        )
 
+
+def _items_section(d: ReportData, data: dict) -> str:
+    data["items"] = [asdict(i) for i in d.items if i.kind in ("test", "written")]
+    rows = []
+    for i in d.items:
+        if i.kind not in ("test", "written"):
+            continue
+        what = i.description if i.kind == "test" else "written answer (rubric)"
+        note = f'<span class="review">Review. </span>{_e(i.note)}' if i.review else _e(i.note)
+        rows.append(
+            [
+                _e(i.label),
+                _e(what),
+                f"{i.points:g}",
+                i.n,
+                _pct(i.difficulty),
+                _r(i.discrimination),
+                note,
+            ]
+        )
+    review = [i for i in d.items if i.review]
+    listing = (
+        "<p>Review first:</p><ul>"
+        + "".join(f"<li><strong>{_e(i.label)}</strong>: {_e(i.note)}</li>" for i in review)
+        + "</ul>"
+        if review
+        else "<p>No item stands out: nothing is very hard or fails to separate the class.</p>"
+    )
+    intro = (
+        "<p><strong>Difficulty</strong> is the share of an item's points the class earned "
+        "(higher is easier). <strong>Discrimination</strong> is the correlation between the item "
+        "and the rest of the score (the total without this item): about .3 or more means students "
+        "who did well overall also did well here; near zero or negative means the item does not "
+        f"separate them. Rules of thumb used here: hard below {100 * HARD:.0f}%, easy above "
+        f"{100 * EASY:.0f}%, weak discrimination below {WEAK:.2f}. With a small class these "
+        "numbers are rough: read them as prompts to look, not verdicts. Written answers not yet "
+        "graded are left out of their item and count as 0 in the totals.</p>"
+    )
+    return (
+        "<h2>Item analysis: which items to review</h2>"
+        + intro
+        + listing
+        + _scroll(
+            _table(
+                [
+                    "Item",
+                    "What it checks",
+                    "Points",
+                    "Students",
+                    "Difficulty",
+                    "Discrimination",
+                    "Note",
+                ],
+                rows,
+                "Difficulty and discrimination of every autograded test and rubric item",
+                raw=True,
+            ),
+            "Item analysis table",
+        )
+    )
+
+
+def _feedback_links(d: ReportData, folder: Path, student: str) -> str:
+    links = []
+    for nb in d.notebooks:
+        path = d.course.folder("feedback") / student / d.assignment / f"{nb}.html"
+        if path.is_file():
+            rel = os.path.relpath(path, folder)
+            label = "feedback" if len(d.notebooks) == 1 else f"feedback ({nb})"
+            links.append(f'<a href="{_e(Path(rel).as_posix())}">{_e(label)}</a>')
+    return " ".join(links) or "no feedback yet"
+
+
+def _students_section(d: ReportData, folder: Path, data: dict) -> str:
+    cells = [c for c in d.book.graded_cells]
+    head = ["Student", "Feedback", "Score", "Late"] + [d.book.label(c) for c in cells]
+    rows, table = [], {}
+    for s in d.students:
+        sub = d.book.submissions[s]
+        marks = []
+        for c in cells:
+            g = sub.grades.get(d.book.key(c))
+            marks.append(
+                "—" if g is None else "to grade" if g.needs_manual_grade else f"{g.score:g}"
+            )
+        table[s] = dict(zip([d.book.label(c) for c in cells], marks, strict=True))
+        name = s + (" (blank)" if s in d.blank else "")
+        late = describe_late(sub.seconds_late) if sub.late else ""
+        rows.append(
+            [_e(name), _feedback_links(d, folder, s), f"{sub.score:g}", _e(late)]
+            + [_e(m) for m in marks]
+        )
+    data["student_table"] = table
+    return (
+        "<h2>Every student, question by question</h2>"
+        '<p>Points per graded cell ("to grade": a written answer still waiting for you). The '
+        "feedback links open what the student will receive.</p>"
+        + _scroll(
+            _table(head, rows, "Scores per student and graded cell", raw=True),
+            "Scores per student and question",
+        ).replace("<table>", '<table class="marks">', 1)
+    )
+
+
+def _late_section(d: ReportData, data: dict) -> str:
+    rows = []
+    for s in d.students:
+        sub = d.book.submissions[s]
+        if sub.late:
+            rows.append(
+                [
+                    s,
+                    f"{sub.timestamp:%Y-%m-%d %H:%M} UTC",
+                    describe_late(sub.seconds_late),
+                    f"{sub.penalty:g}",
+                    f"{sub.score:g}",
+                ]
+            )
+    data["late"] = {r[0]: {"late_by": r[2], "penalty": r[3]} for r in rows}
+    due = d.book.duedate
+    if due is None:
+        return (
+            "<h2>Lateness</h2><p>No due date is set for this assignment, so nobody is late. Set "
+            f"one with <code>alliance course release {_e(d.assignment)} --due "
+            '"YYYY-MM-DD HH:MM ZONE"</code> and autograde again with <code>--force</code>.</p>'
+        )
+    body = (
+        _table(
+            ["Student", "Submitted", "Late by", "Penalty (points)", "Score after penalty"],
+            rows,
+            f"{len(rows)} late submission(s)",
+        )
+        if rows
+        else "<p>Nobody submitted late.</p>"
+    )
+    return (
+        f"<h2>Lateness</h2><p>Due {due:%Y-%m-%d %H:%M} UTC; late rule: "
+        f"{_e(course_rule(d.course.config))}.</p>" + body
+    )
+
+
+def _by_section(d: ReportData, data: dict) -> str:
+    groups: dict[str, list[str]] = {}
+    for s in d.students:
+        section = d.roster[s].section if s in d.roster else ""
+        groups.setdefault(section or "(no section)", []).append(s)
+    rows, per = [], {}
+    for name, members in sorted(groups.items()):
+        scores = [d.book.submissions[s].score for s in members]
+        enrolled = sum(1 for st in d.roster.values() if (st.section or "(no section)") == name)
+        late = sum(d.book.submissions[s].late for s in members)
+        per[name] = {"n": len(members), "mean": statistics.fmean(scores)}
+        rows.append(
+            [
+                name,
+                enrolled,
+                len(members),
+                f"{statistics.fmean(scores):.1f}",
+                f"{statistics.median(scores):g}",
+                late,
+            ]
+        )
+    items = [i for i in d.items if i.kind in ("test", "written")]
+    diff_rows = []
+    for i in items:
+        row = [i.label]
+        for members in (groups[k] for k in sorted(groups)):
+            vals = [
+                d.book.submissions[s].grades[i.key].score
+                for s in members
+                if i.key in d.book.submissions[s].grades
+                and not d.book.submissions[s].grades[i.key].needs_manual_grade
+            ]
+            row.append(_pct(sum(vals) / (len(vals) * i.points) if vals and i.points else None))
+        diff_rows.append(row)
+    data["sections"] = per
+    return (
+        "<h2>By section</h2>"
+        + _table(
+            ["Section", "On the roster", "Graded", "Mean score", "Median", "Late"],
+            rows,
+            "Scores per roster section",
+        )
+        + _scroll(
+            _table(
+                ["Item"] + sorted(groups),
+                diff_rows,
+                "Difficulty (share of points earned) per item and section",
+            ),
+            "Difficulty per section",
+        )
+    )
+
+
+def _across_section(d: ReportData, data: dict) -> str:
+    """Class means per assignment so far, and students below the threshold on two or more."""
+    books = {}
+    for name in gradebook_assignments(d.course):
+        book = d.book if name == d.assignment else read_assignment(d.course, name)
+        if book.submissions:
+            books[name] = book
+    people = set(d.roster) | {s for b in books.values() for s in b.submissions}
+    trend_rows, below = [], {}
+    threshold = d.at_risk_percent / 100
+    for name, book in books.items():
+        shares = [sub.score / book.max_score for sub in book.submissions.values() if book.max_score]
+        trend_rows.append(
+            [
+                name,
+                len(book.submissions),
+                f"{100 * statistics.fmean(shares):.0f}%",
+                f"{100 * statistics.median(shares):.0f}%",
+                sum(sub.late for sub in book.submissions.values()),
+            ]
+        )
+        for s in people:
+            sub = book.submissions.get(s)
+            share = sub.score / book.max_score if sub and book.max_score else 0.0
+            if share < threshold:
+                below.setdefault(s, []).append(
+                    f"{name} {100 * share:.0f}%" if sub else f"{name} no submission"
+                )
+    risk = {s: v for s, v in sorted(below.items()) if len(v) >= 2}
+    data["at_risk"] = risk
+    data["trend"] = trend_rows
+    risk_html = (
+        _table(
+            ["Student", "Below the threshold on"],
+            [[s, "; ".join(v)] for s, v in risk.items()],
+            f"{len(risk)} student(s) below {d.at_risk_percent:g}% on two or more assignments",
+        )
+        if risk
+        else f"<p>Nobody is below {d.at_risk_percent:g}% on two or more assignments.</p>"
+    )
+    return (
+        "<h2>Across assignments</h2>"
+        + _table(
+            ["Assignment", "Graded", "Mean score", "Median score", "Late"],
+            trend_rows,
+            "Every assignment graded so far (scores as a share of the maximum)",
+        )
+        + "<h3>Students at risk</h3>"
+        + "<p>A missing submission counts as below the threshold. Reach out early: a short, "
+        "non-judgemental message asking how the course is going often helps more than a "
+        "reminder of the rules.</p>" + risk_html
+    )
+
+
+def _vignette_section(d: ReportData, folder: Path) -> str:
     codes: dict[str, list[str]] = {}
-    for s in scores:
-        for nb in sorted((course.folder("autograded") / s / assignment).glob("*.ipynb")) or sorted(
-            (course.folder("submitted") / s / assignment).glob("*.ipynb")
-        ):
+    for s in d.students:
+        graded = d.course.folder("autograded") / s / d.assignment
+        submitted = d.course.folder("submitted") / s / d.assignment
+        for nb in sorted(graded.glob("*.ipynb")) or sorted(submitted.glob("*.ipynb")):
             codes.setdefault(s, []).extend(find_path_codes(nb))
     vig = vignette_choices({s: c for s, c in codes.items() if c})
-    if vig:
-        sections.append("<h2>Vignette choices</h2>")
+    parts = ["<h2>Vignette choices</h2>"] if vig else []
     for vid, v in vig.items():
         if "invalid" in v:
-            sections.append(
+            parts.append(
                 "<h3>Path codes that could not be replayed</h3><ul>"
-                + "".join(f"<li>{html.escape(x)}</li>" for x in v["invalid"])
+                + "".join(f"<li>{_e(x)}</li>" for x in v["invalid"])
                 + "</ul>"
             )
             continue
         png = f"vignette-{vid}.png"
-        alt = _fig_vignette(vid, v, folder / png)
+        alt = vignette_figure(vid, v, folder / png)
         rows = []
         for node_id in v["order"]:
             node = v["nodes"][node_id]
             for k, (text, kind) in enumerate(node["choices"]):
                 rows.append([node_id, f"{k + 1}", kind, text[:90], node["counts"].get(k, 0)])
         outcomes = ", ".join(f"{k}: {n}" for k, n in sorted(v["outcomes"].items()))
-        sections.append(
-            f"<h3>{html.escape(v['title'])} ({html.escape(vid)})</h3>"
-            f"<p>{v['n']} students pasted a path code. Endings reached — "
-            f"{html.escape(outcomes)}.</p>"
-            f'<figure><img src="{png}" alt="{html.escape(alt)}"></figure>'
+        parts.append(
+            f"<h3>{_e(v['title'])} ({_e(vid)})</h3>"
+            f"<p>{v['n']} students pasted a path code. Endings reached — {_e(outcomes)}.</p>"
+            + _figure(png, alt)
             + _table(
                 ["Decision point", "Choice", "Response type", "Therapist says", "Students"],
                 rows,
                 f"Choices at each decision point of {vid}",
             )
         )
+    return "".join(parts)
 
-    manual_rows = []
-    for s, sc in sorted(scores.items()):
-        todo = [k.split("/", 1)[1] for k, v in sc.cells.items() if v["needs_manual_grade"]]
+
+def _manual_section(d: ReportData) -> str:
+    rows = []
+    for s in d.students:
+        todo = [g.cell for g in d.book.submissions[s].grades.values() if g.needs_manual_grade]
         if todo:
-            manual_rows.append([s, ", ".join(todo)])
-    sections.append(
+            rows.append([s, ", ".join(todo)])
+    if not rows:
+        return "<h2>Still needs a manual grade</h2><p>Nobody: every cell has a grade.</p>"
+    return (
         "<h2>Still needs a manual grade</h2>"
-        + (
-            _table(["Student", "Cells"], manual_rows, f"{len(manual_rows)} student(s)")
-            + "<p>Grade them in <code>nbgrader formgrader</code> (Jupyter's Formgrader tab).</p>"
-            if manual_rows
-            else "<p>Nobody: every cell has a grade.</p>"
-        )
+        + _table(["Student", "Cells"], rows, f"{len(rows)} student(s)")
+        + "<p>Grade them in a spreadsheet (<code>alliance course written export "
+        f"{_e(d.assignment)}</code>, then <code>alliance course written import</code>), question "
+        f"by question (<code>alliance course written view {_e(d.assignment)}</code>), or in the "
+        "Formgrader (JupyterLab: Nbgrader → Formgrader).</p>"
     )
-    problem_rows = [
-        [s, r.get("status", ""), "; ".join(r.get("issues", []))]
-        for s, r in sorted(results.items())
-        if r.get("issues") or r.get("status") != "graded"
-    ]
-    if problem_rows:
-        sections.append(
-            "<h2>Autograding problems</h2>"
-            + _table(["Student", "Status", "Issues"], problem_rows, "From autograde.json")
-        )
-    page = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Class report: {html.escape(assignment)}</title><style>{CSS}</style></head>"
-        f"<body><main><h1>Class report: {html.escape(assignment)}</h1>"
-        f"<p>{len(scores)} graded submission(s); maximum score {max_score:g}.</p>"
-        + "".join(sections)
-        + "</main></body></html>"
+
+
+def _problems_section(d: ReportData) -> str:
+    if d.run is None:
+        return ""
+    rows = []
+    for s, r in sorted(d.run.students.items()):
+        if d.no_blanks and s in d.blank:
+            continue
+        for issue in r.issues:
+            rows.append([s, r.status, issue.kind, "yes" if issue.review else "", issue.message])
+        if not r.issues and r.status != "graded":
+            rows.append([s, r.status, "", "", ""])
+    if not rows:
+        return ""
+    kinds = Counter(row[2] for row in rows if row[2])
+    summary = ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+    return f"<h2>Autograding problems</h2><p>By kind — {_e(summary or 'none')}.</p>" + _table(
+        ["Student", "Status", "Kind", "Review by hand", "Issue"],
+        rows,
+        "From the autograde results",
     )
-    target = folder / "report.html"
-    target.write_text(page, encoding="utf-8")
-    print(f"report {assignment}: {target}", file=out)
-    return target

@@ -193,7 +193,7 @@ def decode_path(code: str) -> tuple[str, list[int]]:
     parts = steps.split("-")
     choices: list[int] = []
     for step, part in enumerate(parts, 1):
-        if not part.isdigit() or int(part) < 1:
+        if not (part.isascii() and part.isdigit()) or int(part) < 1:
             raise PathError(
                 f"malformed path code {code!r}: step {step} is {part!r}, "
                 "expected a choice number from 1"

@@ -136,6 +136,67 @@ export function encodePath(id, path) {
   return `${id}:${path.map((c) => c + 1).join("-")}`;
 }
 
+// ---- Path codes (mirror decode_path and replay's checks in alliance/vignettes/engine.py) -------
+
+/** A path code that cannot be replayed; `step` (1-based) names the step at fault, if one is. */
+export class PathCodeError extends Error {
+  constructor(message, step = null) {
+    super(message);
+    this.name = "PathCodeError";
+    this.step = step;
+  }
+}
+
+// Python's str.strip() whitespace and schema.ID_PATTERN, so both languages accept the same codes.
+const PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const EDGES = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+const QUOTES = /^['"`]+|['"`]+$/g;
+const CODE_RE = new RegExp(`^([^:${PY_SPACE}]+):([^\\n]*)$`);
+const ID_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** `<vignette-id>:<1-based choices joined by '-'>` -> {id, choices (0-based)}; else PathCodeError. */
+export function decodePath(code) {
+  if (typeof code !== "string") throw new PathCodeError("A path code is text, like \u201cvignette-id:2-1-3\u201d.");
+  const text = code.replace(EDGES, "").replace(QUOTES, "").replace(EDGES, "");
+  const match = CODE_RE.exec(text);
+  if (!match) {
+    throw new PathCodeError("That is not a path code: it should look like \u201cvignette-id:2-1-3\u201d (the vignette\u2019s id, a colon, then the choice numbers).");
+  }
+  const [, id, steps] = match;
+  if (!ID_RE.test(id)) throw new PathCodeError(`That is not a path code: \u201c${id}\u201d is not a vignette id.`);
+  if (steps === "") return { id, choices: [] };
+  const choices = steps.split("-").map((part, i) => {
+    if (!/^[0-9]+$/.test(part) || Number(part) < 1) {
+      throw new PathCodeError(`Step ${i + 1} of that code is \u201c${part}\u201d: each step must be a choice number from 1.`, i + 1);
+    }
+    return Number(part) - 1;
+  });
+  return { id, choices };
+}
+
+/** Why 0-based `choices` cannot be played through `vignette` ({step, message}), or null. */
+export function pathProblem(vignette, choices) {
+  let node = vignette.nodes[vignette.start];
+  for (let i = 0; i < choices.length; i++) {
+    const step = i + 1;
+    const choice = choices[i];
+    if (!Number.isInteger(choice)) return { step, message: `Step ${step} is not a choice number.` };
+    if (node.ending) {
+      const extra = choices.length - i;
+      return {
+        step,
+        message: `Step ${step} goes past the end: the conversation ends after step ${i}, but the code has ${extra} more choice${extra === 1 ? "" : "s"}.`,
+      };
+    }
+    const n = node.choices.length;
+    if (choice < 0 || choice >= n) {
+      return { step, message: `Step ${step} asks for choice ${choice + 1}, but there ${n === 1 ? "is" : "are"} only ${n} choice${n === 1 ? "" : "s"} at that point (1\u2013${n}).` };
+    }
+    node = vignette.nodes[node.choices[choice].next];
+  }
+  return null;
+}
+
 // ---- Drawing --------------------------------------------------------------------------------
 
 function signed(n) {
@@ -356,6 +417,59 @@ function trajectoryTable(state, vocab) {
   );
 }
 
+// ---- Practice kept in the reader's browser, and replaying a code ------------------------------
+
+/**
+ * The book's practice record (static/practice.js in the book; absent in Jupyter, where the
+ * notebook keeps the path). Graded vignettes never resume: the answer is what the student plays.
+ */
+function practiceStore(model) {
+  const store = globalThis.alliancePractice;
+  return store && !model.get("graded") ? store : null;
+}
+
+function endingIds(vignette) {
+  return Object.keys(vignette.nodes).filter((id) => vignette.nodes[id].ending);
+}
+
+/** The path code in the page address (#<id>:1-3-2) when it is for this vignette. */
+function codeInAddress(id) {
+  let hash = "";
+  try {
+    hash = decodeURIComponent(globalThis.location ? location.hash.slice(1) : "");
+  } catch (err) {
+    return null;
+  }
+  return hash.startsWith(`${id}:`) ? hash : null;
+}
+
+function replayBox(uid, id, onReplay) {
+  const input = h("input", {
+    type: "text",
+    class: "av-paste-input",
+    id: `${uid}-paste`,
+    spellcheck: "false",
+    autocomplete: "off",
+  });
+  const message = h("p", { class: "av-replay-message", role: "status" });
+  const replay = () => onReplay(input.value, false);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      replay();
+    }
+  });
+  const box = h(
+    "details",
+    { class: "av-details av-replay" },
+    h("summary", {}, "Replay a path code"),
+    h("label", { for: `${uid}-paste`, class: "av-label" }, `Paste a path code for this vignette (it starts \u201c${id}:\u201d)`),
+    h("div", { class: "av-code-row" }, input, h("button", { type: "button", class: "av-button av-replay-button", onclick: replay }, "Replay")),
+    message,
+  );
+  return { box, input, message };
+}
+
 // ---- The widget -------------------------------------------------------------------------------
 
 function render({ model, el }) {
@@ -363,10 +477,66 @@ function render({ model, el }) {
   const root = h("section", { class: "alliance-vignette", "aria-labelledby": `${uid}-title` });
   const live = h("div", { class: "av-sr-only", "aria-live": "polite", "aria-atomic": "true" });
   const body = h("div", { class: "av-body" });
-  root.append(body, live);
+  const store = practiceStore(model);
+  const first = model.get("vignette");
+  const replay = replayBox(uid, first.id, replayCode);
+  root.append(body, replay.box, live);
   el.append(root);
 
   let focusTarget = null;
+  const found = new Set(); // ending node ids this reader has reached
+  const saved = store ? store.get("vignettes", first.id) : null;
+  for (const id of (saved && Array.isArray(saved.endings) && saved.endings) || []) {
+    if (first.nodes[id] && first.nodes[id].ending) found.add(id);
+  }
+  if (store) store.notice(el.firstChild);
+  const resumable = saved && Array.isArray(saved.path) && pathProblem(first, saved.path) === null;
+  if (resumable && !(model.get("path") || []).length && !codeInAddress(first.id)) {
+    model.set("path", saved.path);
+    model.save_changes();
+  }
+
+  /** Note the ending the current path reaches; returns the played path. */
+  function noteEnding() {
+    const state = play(model.get("vignette"), model.get("vocabulary"), model.get("path") || []);
+    if (state.ending) found.add(state.ending);
+    return state.path;
+  }
+
+  /** Keep the reader's path and the endings found (in the book's practice record, if any). */
+  function remember() {
+    const path = noteEnding();
+    if (store) store.update("vignettes", model.get("vignette").id, { path, endings: [...found] }, root);
+  }
+
+  function replayCode(code, fromAddress) {
+    const vignette = model.get("vignette");
+    let problem = null;
+    let choices = [];
+    try {
+      const decoded = decodePath(code);
+      choices = decoded.choices;
+      if (decoded.id !== vignette.id) {
+        problem = `That code is for the vignette \u201c${decoded.id}\u201d; this one is \u201c${vignette.id}\u201d.`;
+      } else {
+        problem = (pathProblem(vignette, choices) || {}).message || null;
+      }
+    } catch (err) {
+      if (!(err instanceof PathCodeError)) throw err;
+      problem = err.message;
+    }
+    replay.message.dataset.state = problem ? "error" : "ok";
+    if (fromAddress) replay.box.open = true;
+    if (problem) {
+      replay.message.textContent = problem;
+      if (!fromAddress) replay.input.focus();
+    } else {
+      const code = encodePath(vignette.id, choices);
+      replay.message.textContent = `Replayed ${code} (${choices.length} choice${choices.length === 1 ? "" : "s"}).`;
+      setPath(choices, "current", `Replayed the conversation to choice ${choices.length}.`);
+    }
+    if (fromAddress) root.scrollIntoView({ block: "start" });
+  }
 
   function announce(text) {
     live.textContent = "";
@@ -399,6 +569,7 @@ function render({ model, el }) {
         { class: "av-header" },
         h("p", { class: "av-kicker" }, "Role-play"),
         h("p", { class: "av-title", id: `${uid}-title` }, vignette.title),
+        h("p", { class: "av-progress" }, `${found.size} of ${endingIds(vignette).length} endings found`),
       ),
       h(
         "details",
@@ -573,15 +744,27 @@ function render({ model, el }) {
     focusTarget = null;
   }
 
+  noteEnding();
   draw();
   const redraw = () => draw();
-  model.on("change:path", redraw);
+  const onPath = () => {
+    remember();
+    draw();
+  };
+  const onAddress = () => {
+    const code = codeInAddress(model.get("vignette").id);
+    if (code) replayCode(code, true);
+  };
+  model.on("change:path", onPath);
   model.on("change:vignette", redraw);
   model.on("change:graded", redraw);
+  globalThis.addEventListener?.("hashchange", onAddress);
+  onAddress();
   return () => {
-    model.off("change:path", redraw);
+    model.off("change:path", onPath);
     model.off("change:vignette", redraw);
     model.off("change:graded", redraw);
+    globalThis.removeEventListener?.("hashchange", onAddress);
   };
 }
 

@@ -3,9 +3,21 @@
 // Why progressive enhancement: the HTML from the {review-question} directive already works without
 // JavaScript (radio buttons, and every explanation inside a native <details>). This script reveals
 // the "Check answer" button and writes feedback for the chosen option into a polite live region,
-// in words ("Correct" / "Not quite"), never by colour alone.
+// in words ("Correct" / "Not quite"), never by colour alone. The reader's choice (and whether they
+// checked it) and their notes are kept in their practice record (practice.js, this browser only),
+// so they are still there after a reload.
 (function () {
   "use strict";
+
+  var store = window.alliancePractice || null;
+
+  function saved(question) {
+    return store ? store.get("questions", question.dataset.qid) : null;
+  }
+
+  function keep(question, fields) {
+    if (store) { store.update("questions", question.dataset.qid, fields, question); }
+  }
 
   function clearFeedback(question, feedback) {
     feedback.replaceChildren();
@@ -22,7 +34,7 @@
     return copy;
   }
 
-  function check(question, feedback) {
+  function check(question, feedback, restoring) {
     clearFeedback(question, feedback);
     var chosen = question.querySelector('input[type="radio"]:checked');
     var result = document.createElement("p");
@@ -36,6 +48,7 @@
     var answer = question.querySelector('.alliance-rq-answer[data-option="' + chosen.value + '"]');
     if (!answer) { return; }
     var correct = answer.dataset.correct === "true";
+    if (!restoring) { keep(question, { choice: Number(chosen.value), checked: true, correct: correct }); }
     feedback.dataset.state = correct ? "correct" : "incorrect";
     chosen.closest(".alliance-rq-option").dataset.result = correct ? "correct" : "incorrect";
 
@@ -68,10 +81,22 @@
     if (!button || !feedback || question.dataset.enhanced) { return; }
     question.dataset.enhanced = "true";
     button.hidden = false;
-    button.addEventListener("click", function () { check(question, feedback); });
+    button.addEventListener("click", function () { check(question, feedback, false); });
     question.addEventListener("change", function (event) {
-      if (event.target.matches('input[type="radio"]')) { clearFeedback(question, feedback); }
+      if (event.target.matches('input[type="radio"]')) {
+        clearFeedback(question, feedback);
+        keep(question, { choice: Number(event.target.value), checked: false, correct: null });
+      }
     });
+    var previous = saved(question);
+    if (store) { store.notice(question); }
+    var radio = previous && typeof previous.choice === "number"
+      ? question.querySelector('input[type="radio"][value="' + previous.choice + '"]')
+      : null;
+    if (radio) {
+      radio.checked = true;
+      if (previous.checked) { check(question, feedback, true); }
+    }
   }
 
   function enhanceOpen(question) {
@@ -82,6 +107,12 @@
     details.addEventListener("toggle", function () {
       summary.textContent = details.open ? "Hide model answer" : "Show model answer";
     });
+    var notes = question.querySelector(".alliance-rq-notes");
+    if (!notes) { return; }
+    var previous = saved(question);
+    if (store) { store.notice(question); }
+    if (previous && typeof previous.notes === "string" && !notes.value) { notes.value = previous.notes; }
+    notes.addEventListener("input", function () { keep(question, { notes: notes.value }); });
   }
 
   function init() {
