@@ -81,7 +81,7 @@ def all_commands(text: str) -> list[str]:
 
 
 #: What differs from run to run of the same class: durations and the share spent waiting.
-VOLATILE = re.compile(r"\b\d+(\.\d+)? s\b|\b\d+% of it waiting")
+VOLATILE = re.compile(r"\b\d+(\.\d+)? s\b|\b\d+% of (it|the time)")
 
 
 def shape(line: str, workdir: Path | None = None) -> str:
