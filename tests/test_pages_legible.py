@@ -381,3 +381,15 @@ def test_instructor_pages_sit_in_their_own_part_of_the_navigation(built_book: Pa
     for caption, hrefs in sections.items():
         if caption != "For instructors":
             assert not [h for h in hrefs if "for-instructors" in h or "writing-vignettes" in h]
+
+
+def test_the_sidebar_leads_back_to_the_home_page(built_book: Path) -> None:
+    """The config asks for the home page in the navigation; explicit theme options can drop it."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapter = toc["parts"][0]["chapters"][0]["file"]
+    page = BeautifulSoup((built_book / f"{chapter}.html").read_text(), "html.parser")
+    nav = page.select_one("nav.bd-docs-nav")
+    assert nav is not None
+    hrefs = [a["href"].split("#")[0] for a in nav.select("a")]
+    home = f"{toc['root']}.html"
+    assert any(h.endswith(home) for h in hrefs), f"{chapter}: no link to {home} in {hrefs[:5]}"
