@@ -132,17 +132,6 @@ def test_library_gives_nothing_away() -> None:
     assert c.problems() == []
 
 
-# A per-file tell that rewording cannot remove: the best option's place is fixed by the choice
-# order, and reordering would change what every saved path code of the vignette means. It stays
-# listed, word for word, until the author decides; the test fails as soon as it is gone (so the
-# entry cannot go stale) or if any other tell appears in the file.
-KNOWN_FILE_TELLS = {
-    "repair-owning-my-part": (
-        "the best option is in position 2 in 5 of 8 (62%); chance 46%, limit 61%"
-    ),
-}
-
-
 @pytest.mark.parametrize("path", library_files(), ids=lambda p: p.stem)
 def test_each_vignette_gives_nothing_away(path: Path) -> None:
     """A learner who plays one vignette must not learn a tell from it either: its own best options
@@ -150,13 +139,11 @@ def test_each_vignette_gives_nothing_away(path: Path) -> None:
     v = load_vignette(path)
     c = cue_stats(st.vignette_decisions(v))
     assert c.single >= 5, f"{path.name}: too few decision points to judge"
-    known = [KNOWN_FILE_TELLS[v.id]] if v.id in KNOWN_FILE_TELLS else []
-    assert c.problems() == known, f"{path.name}: {c.problems()}"
+    assert c.problems() == [], f"{path.name}: {c.problems()}"
 
 
 def test_every_shipped_vignette_is_checked_per_file() -> None:
     assert len(library_files()) >= 13
-    assert set(KNOWN_FILE_TELLS) <= {p.stem for p in library_files()}
 
 
 def test_review_questions_give_nothing_away() -> None:
