@@ -1,9 +1,9 @@
 """No surface cue gives the best answer away: length and position against chance (``stats.py``).
 
 Why: in issue 9 the best option was the longest in 87 of 88 decision points and sat second in
-53; the review questions had the same tell. These tests keep the shipped library and the
-chapters' review questions within chance + 10 points for length and chance + 15 points for any
-position (``cue_limits.yaml``), and check the arithmetic the limits rest on.
+53; the review questions had the same tell. These tests keep the shipped library (as a whole and
+file by file) and the chapters' review questions within chance + 10 points for length and chance +
+15 points for any position (``cue_limits.yaml``), and check the arithmetic the limits rest on.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from alliance.cli import main
 from alliance.vignettes import load_all_vignettes, load_vignette, replay
 from alliance.vignettes import stats as st
+from alliance.vignettes.loader import library_files
 from alliance.vignettes.stats import Decision, cue_stats
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vignettes"
@@ -129,6 +130,20 @@ def test_library_gives_nothing_away() -> None:
     c = cue_stats(d for v in load_all_vignettes() for d in st.vignette_decisions(v))
     assert c.single >= 80
     assert c.problems() == []
+
+
+@pytest.mark.parametrize("path", library_files(), ids=lambda p: p.stem)
+def test_each_vignette_gives_nothing_away(path: Path) -> None:
+    """A learner who plays one vignette must not learn a tell from it either: its own best options
+    are the longest, the shortest and in any one place no more often than its own chance allows."""
+    v = load_vignette(path)
+    c = cue_stats(st.vignette_decisions(v))
+    assert c.single >= 5, f"{path.name}: too few decision points to judge"
+    assert c.problems() == [], f"{path.name}: {c.problems()}"
+
+
+def test_every_shipped_vignette_is_checked_per_file() -> None:
+    assert len(library_files()) >= 13
 
 
 def test_review_questions_give_nothing_away() -> None:
