@@ -93,6 +93,20 @@ def test_console_script_runs() -> None:
     assert "ok: 'fixture-basic'" in result.stdout
 
 
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    """`alliance vignette stats | head -1`: the command stops quietly when its reader leaves."""
+    exe = Path(sys.executable).parent / "alliance"
+    proc = subprocess.Popen(
+        [str(exe), "vignette", "stats"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"Library:")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_show_prints_an_outline(capsys) -> None:
     assert main(["vignette", "show", str(BASIC)]) == 0
     out = capsys.readouterr().out
