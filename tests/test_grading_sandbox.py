@@ -18,6 +18,9 @@ def _old_recipe(*, conn_dir, expose, mask, limits, env, **_):
     """The sandbox of before: the host's root read-only, course paths masked, root inside."""
     cmd = [sandbox.BWRAP, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/"]
     cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for path in expose:  # a checkout under /tmp (as CI may clone it) keeps its Python visible
+        if path.startswith("/tmp/"):
+            cmd += ["--ro-bind", path, path]
     for path in mask:
         if Path(path).is_dir():
             cmd += ["--tmpfs", path]
