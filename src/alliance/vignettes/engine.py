@@ -161,11 +161,7 @@ def ending_notes(v: Vignette, steps: list[tuple[str, int]], current: str) -> lis
         return []
     chosen = {v.nodes[n].choices[i].id for n, i in steps} - {None}
     visited = {n for n, _ in steps} | {current}
-    return [
-        note.text
-        for note in node.ending.notes
-        if (note.target in chosen if note.when == "chose" else note.target in visited)
-    ]
+    return [note.text for note in node.ending.notes if note.applies(chosen, visited)]
 
 
 def encode_path(vignette: Vignette | str, choices: list[int]) -> str:

@@ -26,12 +26,13 @@ Rules:
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass
 
 from alliance.vignettes import scoring
+from alliance.vignettes.engine import replay
 from alliance.vignettes.schema import DIMENSIONS, POSITIVE_OUTCOMES, Vignette
-from alliance.vignettes.stats import best_paths
+from alliance.vignettes.stats import best_paths, reachable_nodes
 
 
 @dataclass(frozen=True)
@@ -94,19 +95,16 @@ def _code(path: list[int]) -> str:
 
 def _last_unrepaired(v: Vignette, path: list[int]) -> str:
     """Words naming the error that is still unrepaired at the end of ``path``."""
-    node_id, culprit = v.start, ""
-    for step, index in enumerate(path, 1):
-        choice = v.nodes[node_id].choices[index]
-        if choice.is_repair:
-            culprit = ""
-        if choice.is_error:
-            lowered = [d for d in DIMENSIONS if choice.effect.get(d, 0) < 0]
-            culprit = (
-                f"choice {index + 1} at node '{node_id}' (step {step}, line {choice.line}) "
-                f"lowers {' and '.join(lowered)}"
-            )
-        node_id = choice.next
-    return culprit
+    unrepaired = [m for m in replay(v, path).errors if not m.repaired]
+    if not unrepaired:
+        return ""
+    m = unrepaired[-1]
+    choice = v.nodes[m.node].choices[m.choice]
+    lowered = [d for d in DIMENSIONS if choice.effect.get(d, 0) < 0]
+    return (
+        f"choice {m.choice + 1} at node '{m.node}' (step {m.step}, line {choice.line}) "
+        f"lowers {' and '.join(lowered)}"
+    )
 
 
 def _meters_text(v: Vignette, meters: tuple[int, ...]) -> str:
@@ -174,15 +172,9 @@ def _best_path_ratings(v: Vignette) -> list[tuple[int, str]]:
         node = v.nodes[ending]
         if node.ending is None or node.ending.outcome not in POSITIVE_OUTCOMES:
             continue
-        tally: Counter = Counter()
-        node_id = v.start
-        for index in path:
-            choice = v.nodes[node_id].choices[index]
-            tally[choice.type] += 1
-            node_id = choice.next
         low = [
             scoring.MITI4[m]["label"].lower()
-            for m, rating in scoring.miti_ratings(tally).items()
+            for m, rating in replay(v, path).ratings.items()
             if rating == scoring.BELOW_FAIR
         ]
         if low:
@@ -213,27 +205,16 @@ def _reaches(v: Vignette, target: str) -> set[str]:
     return found
 
 
-def _reachable(v: Vignette) -> set[str]:
-    found, stack = {v.start}, [v.start]
-    while stack:
-        for c in v.nodes[stack.pop()].choices:
-            if c.next not in found:
-                found.add(c.next)
-                stack.append(c.next)
-    return found
-
-
 def _dead_notes(v: Vignette) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
-    reachable = _reachable(v)
+    reachable = reachable_nodes(v)
     for ending_id, node in v.nodes.items():
         if node.ending is None or not node.ending.notes:
             continue
         leads = _reaches(v, ending_id) & reachable
         chosen = {c.id for nid in leads for c in v.nodes[nid].choices if c.id and c.next in leads}
         for note in node.ending.notes:
-            ok = note.target in chosen if note.when == "chose" else note.target in leads
-            if not ok:
+            if not note.applies(chosen, leads):
                 out.append(
                     (
                         note.line,

@@ -137,6 +137,11 @@ class Note:
     text: str
     line: int = 0
 
+    def applies(self, chosen: set, visited: set) -> bool:
+        """Whether a path that took the choice ids ``chosen`` through the nodes ``visited`` shows
+        this note (the one condition both the player's engine and the checker's rule 5 use)."""
+        return self.target in (chosen if self.when == "chose" else visited)
+
 
 @dataclass(frozen=True)
 class Ending:

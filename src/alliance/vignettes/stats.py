@@ -177,8 +177,8 @@ def best_paths(v: Vignette) -> list[tuple[list[int], str | None]]:
     return found
 
 
-def reachable_endings(v: Vignette) -> list[str]:
-    """Ending node ids reachable from the start, in file order."""
+def reachable_nodes(v: Vignette) -> set[str]:
+    """Node ids some path from the start reaches (the start included)."""
     seen = {v.start}
     stack = [v.start]
     while stack:
@@ -186,6 +186,12 @@ def reachable_endings(v: Vignette) -> list[str]:
             if c.next not in seen:
                 seen.add(c.next)
                 stack.append(c.next)
+    return seen
+
+
+def reachable_endings(v: Vignette) -> list[str]:
+    """Ending node ids reachable from the start, in file order."""
+    seen = reachable_nodes(v)
     return [nid for nid, n in v.nodes.items() if n.is_ending and nid in seen]
 
 
