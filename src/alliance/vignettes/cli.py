@@ -145,20 +145,17 @@ def run_stats(args: argparse.Namespace) -> int:
     ]
     failed = False
     if found:
-        if len(found) > 1 or not args.files:
+        many = len(found) > 1 or not args.files  # a summary of them all comes first
+        if many:
             heading = "These files together" if args.files else "Library"
             print("\n".join(stats.format_library([s for s, _ in found], heading)))
-        together = stats.cue_stats(
-            d for s, _ in found for d in stats.vignette_decisions(s.vignette)
-        )
-        if len(found) > 1 or not args.files:
-            failed = _over_the_limit(together) or failed
+            failed = _over_the_limit(stats.cue_stats(d for s, _ in found for d in s.decisions))
         for s, label in found:
-            if len(found) > 1 or not args.files:
+            if many:
                 print()
             print("\n".join(stats.format_vignette(s, label)))
-        if len(found) == 1 and args.files:
-            failed = _over_the_limit(together) or failed
+        if not many:
+            failed = _over_the_limit(found[0][0].cues)
     if args.review is not None or not args.files:
         chapters = [Path(c) for c in args.review or []] or stats.chapter_files()
         decisions = stats.review_decisions(chapters)

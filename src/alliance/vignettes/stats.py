@@ -198,13 +198,15 @@ def reachable_endings(v: Vignette) -> list[str]:
 @dataclass
 class VignetteStats:
     vignette: Vignette
+    decisions: list[Decision]
     cues: CueStats
     endings: list[str]
     best: list[tuple[list[int], str | None]]
 
 
 def vignette_stats(v: Vignette) -> VignetteStats:
-    return VignetteStats(v, cue_stats(vignette_decisions(v)), reachable_endings(v), best_paths(v))
+    decisions = vignette_decisions(v)
+    return VignetteStats(v, decisions, cue_stats(decisions), reachable_endings(v), best_paths(v))
 
 
 # ---- Review questions -----------------------------------------------------------------------
@@ -316,7 +318,7 @@ def format_vignette(s: VignetteStats, label: str) -> list[str]:
 
 
 def format_library(stats: list[VignetteStats], heading: str = "Library") -> list[str]:
-    c = cue_stats(d for s in stats for d in vignette_decisions(s.vignette))
+    c = cue_stats(d for s in stats for d in s.decisions)
     lengths = [len(p) for s in stats for p, end in s.best if end is not None]
     endings = sum(len(s.endings) for s in stats)
     mean = sum(lengths) / len(lengths) if lengths else 0.0
