@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from vignette_helpers import complete_paths
 
 from alliance.vignettes import load_vignette, replay
 from alliance.vignettes.stats import best_indices, best_paths
@@ -44,20 +45,6 @@ def test_the_graded_vignettes_are_found() -> None:
     }
 
 
-def every_path(v) -> list[list[int]]:
-    out: list[list[int]] = []
-    stack: list[tuple[str, list[int]]] = [(v.start, [])]
-    while stack:
-        node_id, path = stack.pop()
-        node = v.nodes[node_id]
-        if node.is_ending:
-            out.append(path)
-        else:
-            assert len(path) < MAX_STEPS, f"{v.id}: a path runs past {MAX_STEPS} steps (a loop?)"
-            stack.extend((c.next, [*path, i]) for i, c in enumerate(node.choices))
-    return out
-
-
 @pytest.mark.parametrize(("vid", "best"), GRADED, ids=[g[0] for g in GRADED])
 def test_best_path_is_the_only_way_to_full_marks(vid: str, best: str) -> None:
     v = load_vignette(vid)
@@ -66,7 +53,7 @@ def test_best_path_is_the_only_way_to_full_marks(vid: str, best: str) -> None:
     ((model_path, model_end),) = model
     assert v.nodes[model_end].ending.outcome == best
     full_marks = []
-    for path in every_path(v):
+    for path in complete_paths(v, MAX_STEPS):
         p = replay(v, path)
         if p.outcome == best and all(vals[-1] >= vals[0] for vals in p.trajectory.values()):
             full_marks.append(path)

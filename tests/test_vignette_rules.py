@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from vignette_helpers import complete_paths
 
 from alliance.cli import main
 from alliance.vignettes import load_vignette, replay
@@ -91,16 +92,9 @@ def test_shipped_vignette_keeps_every_rule(path: Path) -> None:
 def test_no_path_reaches_a_positive_ending_below_baseline_or_unrepaired(path: Path) -> None:
     """The same rules, checked the slow way: replay every path (loops cut at 16 choices)."""
     v = load_vignette(path)
-    stack: list[tuple[str, list[int]]] = [(v.start, [])]
-    while stack:
-        node_id, choices = stack.pop()
-        node = v.nodes[node_id]
-        if node.ending is not None:
-            p = replay(v, choices)
-            if p.outcome in POSITIVE_OUTCOMES:
-                low = [d for d, vals in p.trajectory.items() if vals[-1] < vals[0]]
-                assert not low, f"{p.code}: {p.outcome} with {low} below baseline"
-                assert all(e.repaired for e in p.errors), f"{p.code}: unrepaired {p.errors}"
-            continue
-        if len(choices) < 16:
-            stack.extend((c.next, [*choices, i]) for i, c in enumerate(node.choices))
+    for choices in complete_paths(v, 16, loops_allowed=True):
+        p = replay(v, choices)
+        if p.outcome in POSITIVE_OUTCOMES:
+            low = [d for d, vals in p.trajectory.items() if vals[-1] < vals[0]]
+            assert not low, f"{p.code}: {p.outcome} with {low} below baseline"
+            assert all(e.repaired for e in p.errors), f"{p.code}: unrepaired {p.errors}"

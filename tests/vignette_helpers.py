@@ -1,9 +1,27 @@
-"""Shared helpers for the browser tests of the vignette player: what it shows vs the engine."""
+"""Shared helpers for the vignette tests: every path through a vignette, and what the browser
+player shows vs the engine."""
 
 from __future__ import annotations
 
 from alliance.vignettes import encode_path, replay
 from alliance.vignettes.schema import OUTCOMES, RESPONSE_TYPES
+
+
+def complete_paths(v, max_steps: int, *, loops_allowed: bool = False) -> list[list[int]]:
+    """Every path from the start to an ending, as 0-based choices. A path longer than
+    ``max_steps`` fails the test, or, with ``loops_allowed``, is cut there and left out."""
+    out: list[list[int]] = []
+    stack: list[tuple[str, list[int]]] = [(v.start, [])]
+    while stack:
+        node_id, path = stack.pop()
+        node = v.nodes[node_id]
+        if node.is_ending:
+            out.append(path)
+        elif len(path) < max_steps:
+            stack.extend((c.next, [*path, i]) for i, c in enumerate(node.choices))
+        else:
+            assert loops_allowed, f"{v.id}: a path runs past {max_steps} steps (a loop?)"
+    return out
 
 
 def meters(widget) -> dict[str, int]:
