@@ -337,6 +337,7 @@ def test_bad_folder_names_are_reported_and_the_rest_graded(graded):
     assert "\x1b" not in out, "no escape sequence reaches the terminal"
     assert "'\\x1b[2Jcleared'" in out or "\\x1b[2Jcleared" in out
     assert "new\\nline" in out
+    assert "new\nline" not in out, "a newline in a folder name does not split a line"
 
 
 def test_structure_repaired_in_memory_and_reported(graded):

@@ -36,7 +36,7 @@ from alliance.grading.protocol import Reply, WorkerSettings
 from alliance.grading.results import ClassRun, Issue, Limits, StudentResult, load_class_run
 from alliance.grading.submission import SubmissionLimits, tree_hashes
 from alliance.grading.summarise import Context, classify_failure, notebook_issues, print_summary
-from alliance.safe_text import terminal
+from alliance.safe_text import terminal_line
 
 NO_SANDBOX_BANNER = """\
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
@@ -87,7 +87,7 @@ class Progress:
         if self.tty:
             self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
         else:
-            self.stream.write(f"{line}  ({terminal(student)}: {status})\n")
+            self.stream.write(f"{line}  ({terminal_line(student)}: {status})\n")
         self.stream.flush()
 
 

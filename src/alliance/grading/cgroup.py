@@ -175,13 +175,7 @@ class KernelGroup:
         return ["/bin/sh", "-c", script, "alliance-cgroup", *map(str, self.dirs), "--", *cmd]
 
     def pids(self) -> set[int]:
-        out: set[int] = set()
-        for d in self.dirs:
-            try:
-                out.update(int(p) for p in (d / "cgroup.procs").read_text().split())
-            except (OSError, ValueError):
-                pass
-        return out
+        return {pid for d in self.dirs for pid in _procs(d)}
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed at this group's memory limit."""

@@ -146,9 +146,10 @@ def install() -> None:
     """Record the clean shell. Called by ``IPKernelApp.exec_lines`` before any student code."""
     global _PREFIXES
     ip = _shell()
+    alliance_dir = os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep
     _PREFIXES = tuple(
         {os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-        | {os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep}
+        | {alliance_dir}
         | {os.path.dirname(os.__file__) + os.sep}
     )
     manager = ip.input_transformer_manager
@@ -166,7 +167,7 @@ def install() -> None:
         meta_path=list(sys.meta_path),
         path_hooks=list(sys.path_hooks),
         gc_callbacks=list(gc.callbacks),
-        alliance_dir=os.path.dirname(os.path.dirname(os.path.realpath(__file__))) + os.sep,
+        alliance_dir=alliance_dir,
     )
     sys.addaudithook(_audit)
 
@@ -235,7 +236,6 @@ def _check_transformers(ip, found: list[str]) -> None:
     ):
         if _set_aside(key, current, _BASE[key]) or len(current) != len(_BASE[key]):
             found.append(f"{what} was installed (changes the code of every cell)")
-            _SAVED.setdefault(key, [x for x in current if all(x is not b for b in _BASE[key])])
             _reset_list(current, _BASE[key])
 
 

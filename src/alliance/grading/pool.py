@@ -168,7 +168,6 @@ class WorkerPool:
         while len(self.workers) > max(1, len(queue)):  # fewer jobs than workers
             w = self.workers.pop()
             self.sel.unregister(w.proc.stdout)
-            w.finish()
             w.close()
         while queue or any(w.job for w in self.workers):
             for w in self.workers:

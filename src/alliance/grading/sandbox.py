@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 # ALLIANCE_BWRAP overrides the bubblewrap executable (the tests use it to simulate its absence).
@@ -94,18 +94,6 @@ class SandboxLimits:
     tmp_mb: int = 64
     shm_mb: int = 16
     fsize_mb: int = 64
-
-
-@dataclass
-class Isolation:
-    """How this machine isolates kernels; recorded with the results and printed once."""
-
-    drop_to_uid: int | None  # the uid the kernel runs as (None: the grader's own, unprivileged)
-    cgroup: str  # "v1", "v2" or "none"
-    warnings: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return asdict(self)
 
 
 def running_as_root() -> bool:
@@ -461,7 +449,6 @@ def remove_tree(path: Path) -> None:
 __all__ = [
     "HOME",
     "course_paths",
-    "Isolation",
     "SandboxLimits",
     "bwrap_command",
     "probe",

@@ -30,7 +30,7 @@ from typing import Literal
 from alliance.grading.gradebook import CellInfo
 from alliance.grading.hidden import lines_marked_hidden
 from alliance.grading.results import Issue
-from alliance.grading.structure import repair_cells
+from alliance.grading.structure import _gid, _src, repair_cells
 
 MB = 1024 * 1024
 
@@ -145,26 +145,19 @@ def structure_issues(nb_name: str, cells: list, infos: list[CellInfo]) -> list[I
         Issue("structure", f"{nb_name}: {line}")
         for line in repair_cells(cells, [c for c in infos if c.notebook == nb_name], make=dict)
     ]
-    by_id: dict[str, str] = {}
-    for cell in cells:
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
-        if isinstance(meta, dict) and "grade_id" in meta:
-            src = cell.get("source", "")
-            by_id[meta["grade_id"]] = "".join(src) if isinstance(src, list) else str(src)
+    by_id = {gid: _src(cell) for cell in cells if (gid := _gid(cell)) is not None}
     for info in infos:
         if info.notebook != nb_name or not info.locked:
             continue
         kind = "test cell" if info.autograded else "locked cell"
         if info.name not in by_id:
-            issues.append(
-                Issue("structure", f"{nb_name}: {kind} '{info.name}' was deleted (restored)")
-            )
+            change = "deleted"
         elif _norm(by_id[info.name]) != _norm(info.source):
-            issues.append(
-                Issue("structure", f"{nb_name}: {kind} '{info.name}' was edited (restored)")
-            )
-    for issue in issues:
-        issue.message = issue.message.replace("(restored)", "(restored for grading)")
+            change = "edited"
+        else:
+            continue
+        message = f"{nb_name}: {kind} '{info.name}' was {change} (restored for grading)"
+        issues.append(Issue("structure", message))
     return issues
 
 

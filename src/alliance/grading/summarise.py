@@ -19,7 +19,7 @@ from typing import TextIO
 
 from alliance.grading.protocol import TRUNCATED_MARK, Reply
 from alliance.grading.results import ClassRun, Issue
-from alliance.safe_text import terminal
+from alliance.safe_text import terminal_line
 
 SYNTAX = {"SyntaxError", "IndentationError", "TabError"}
 NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
@@ -167,13 +167,15 @@ def print_summary(run: ClassRun, out: TextIO, *, shown: list[str] | None = None)
     for s in shown if shown is not None else sorted(run.students):
         r = run.students[s]
         score = "-" if r.score is None else f"{r.score:g}/{r.max_score or 0:g}"
-        text = terminal(r.issues[0].message) if r.issues else ""
+        text = terminal_line(r.issues[0].message) if r.issues else ""
         if len(r.issues) > 1:
             text += f" (+{len(r.issues) - 1} more)"
         if r.needs_review:
             text = "REVIEW: " + text
         status = r.status + (" (kept)" if s in run.kept else "")
-        rows.append((terminal(s), status, score, "needed" if r.needs_manual_grade else "", text))
+        rows.append(
+            (terminal_line(s), status, score, "needed" if r.needs_manual_grade else "", text)
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for n, row in enumerate(rows):
         cells = [row[i].ljust(widths[i]) for i in range(4)] + [row[4]]
@@ -201,7 +203,7 @@ def print_summary(run: ClassRun, out: TextIO, *, shown: list[str] | None = None)
     if review:
         print(
             f"REVIEW BY HAND ({len(review)}): "
-            + ", ".join(terminal(s) for s in review)
+            + ", ".join(terminal_line(s) for s in review)
             + " — see the issues marked REVIEW.",
             file=out,
         )
@@ -214,4 +216,4 @@ def print_summary(run: ClassRun, out: TextIO, *, shown: list[str] | None = None)
     )
     if not run.sandbox:
         print("WARNING: graded WITHOUT a sandbox (--no-sandbox).", file=out)
-    print(f"Details: reports/{terminal(run.assignment)}/autograde.json", file=out)
+    print(f"Details: reports/{terminal_line(run.assignment)}/autograde.json", file=out)

@@ -120,7 +120,6 @@ def share_gradebook_engine() -> None:
 
 
 def grade_one(api, assignment: str, job: Job, record: GradingRecord) -> Reply:
-    record.reset()
     started = time.perf_counter()
     result: dict = {}
     for attempt in range(RETRIES_ON_LOCK):

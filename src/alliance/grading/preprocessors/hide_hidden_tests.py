@@ -166,14 +166,14 @@ class HideHiddenTests(Preprocessor):
         for cell in cells[first:]:
             if cell.cell_type != "code":
                 continue
-            if not _is_test(cell) and not has_hidden_tests(cell.source):
+            hidden = has_hidden_tests(cell.source)
+            if not _is_test(cell) and not hidden:
                 if cell.get("outputs"):
                     note = NotebookNode(
                         output_type="stream", name="stdout", text=self.not_shown + "\n"
                     )
                     cell.outputs = [note]
                 continue
-            hidden = has_hidden_tests(cell.source)
             if hidden:
                 cell.source = strip_hidden(cell.source)
             cell.outputs = [self._verdict(cell, hidden, shown)] if _failed(cell) else []
