@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alliance.course.config import Course
-from alliance.course.gradebook import CellInfo, cells_in_gradebook
+from alliance.grading.gradebook import CellInfo, cells_in_gradebook
 
 RUBRIC_LINE = re.compile(r"rubric", re.IGNORECASE)
 SOLUTION_MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) SOLUTION\s*$", re.MULTILINE)

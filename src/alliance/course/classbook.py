@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from alliance.course.config import Course, CourseError
-from alliance.course.gradebook import CellInfo, cells_in_gradebook
+from alliance.grading.gradebook import CellInfo, cells_in_gradebook
 
 
 @dataclass

@@ -377,11 +377,9 @@ def register(parser: argparse.ArgumentParser) -> None:
         "(default 50)",
     )
 
-    _register_written(sub)
-
-    for name, p in sub.choices.items():
-        if name != "written":  # a group: its actions take --course-dir themselves
-            _course_arg(p)  # added last, so it stays the last option in every command's --help
+    for p in sub.choices.values():
+        _course_arg(p)  # added last, so it stays the last option in every command's --help
+    _register_written(sub)  # a group: its actions take --course-dir themselves
 
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
 

@@ -170,27 +170,23 @@ def export(
         result = runs[a].students.get(sid) if runs[a] else None
         return standing(books[a], sid, result, sid in folders[a], missing_as_zero)
 
+    standings = {(a, s.student_id): stand(a, s.student_id) for a in assignments for s in people}
+
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    warnings: list[str] = []
-    for a in assignments:
-        for s in people:
-            st = stand(a, s.student_id)
-            if not st.status.startswith("graded"):
-                warnings.append(f"{a} {s.student_id}: {st.status}")
-    late = [
-        _late_line(a, s.student_id, st)
-        for a in assignments
-        for s in people
-        if (st := stand(a, s.student_id)).seconds_late > 0
+    warnings = [
+        f"{a} {sid}: {st.status}"
+        for (a, sid), st in standings.items()
+        if not st.status.startswith("graded")
     ]
+    late = [_late_line(a, sid, st) for (a, sid), st in standings.items() if st.seconds_late > 0]
     notices: list[str] = []
     if fmt == "nbgrader":
         writer.writerow(NBGRADER_COLUMNS)
         for a in assignments:
             due = books[a].duedate
             for s in people:
-                st = stand(a, s.student_id)
+                st = standings[a, s.student_id]
                 cells = [a, due.isoformat(sep=" ") if due else "", st.timestamp, s.student_id]
                 cells += [s.last_name, s.first_name, s.email]
                 cells += [_num(st.raw_score), _num(st.penalty), _num(st.score)]
@@ -215,7 +211,7 @@ def export(
             if not s.lms_id:
                 notices.append(f"{s.student_id}: in the gradebook but not on the roster (left out)")
                 continue
-            cells = [_num(stand(a, s.student_id).score) for a in assignments]
+            cells = [_num(standings[a, s.student_id].score) for a in assignments]
             row = [s.sortable_name, s.lms_id, s.sis_user_id, s.sis_login_id, s.section] + cells
             writer.writerow([csv_cell(c) for c in row])
     text = buf.getvalue()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from pathlib import Path
 
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Float
@@ -36,22 +35,6 @@ def timestamp_text(when: datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
-
-
-def read_timestamp(folder: Path) -> datetime | None:
-    """The submission time in ``folder``'s timestamp.txt as naive UTC (nbgrader's convention)."""
-    from nbgrader.utils import parse_utc
-
-    path = folder / TIMESTAMP_FILE
-    if not path.is_file():
-        return None
-    text = path.read_text(encoding="utf-8", errors="replace").strip()
-    if not text:
-        return None
-    try:
-        return parse_utc(text)
-    except (ValueError, OverflowError):
-        return None
 
 
 def parse_due(text: str) -> datetime:

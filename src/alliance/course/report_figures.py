@@ -38,12 +38,6 @@ def _ticks(ax, axis) -> list[str]:
     return [t.get_text() for t in labels if t.get_text() and low <= pos(t) <= high]
 
 
-def whole_point_bins(max_score: float) -> list[float]:
-    """Bin edges centred on every whole point from 0 to the maximum."""
-    top = int(math.ceil(max_score))
-    return [k - 0.5 for k in range(top + 2)]
-
-
 def histogram_counts(scores: list[float], max_score: float) -> dict[int, int]:
     """Students per whole point (a score is counted at its nearest whole point, halves up)."""
     counts = {k: 0 for k in range(int(math.ceil(max_score)) + 1)}

@@ -97,13 +97,6 @@ def assignment_notebooks(course: Course, assignment: str) -> list[str]:
             ) from None
 
 
-def assignment_max_score(course: Course, assignment: str) -> float:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
-        return float(gb.find_assignment(assignment).max_score)
-
-
 def class_scores(course: Course, assignment: str) -> dict[str, StudentScores]:
     """Every submission of an assignment in the gradebook, keyed by student id."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -135,13 +128,3 @@ def class_scores(course: Course, assignment: str) -> dict[str, StudentScores]:
                     }
             out[s.student] = s
     return out
-
-
-def gradebook_students(course: Course) -> dict[str, dict]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
-        return {
-            s.id: {"first_name": s.first_name, "last_name": s.last_name, "email": s.email}
-            for s in gb.students
-        }
