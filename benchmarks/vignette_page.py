@@ -43,10 +43,10 @@ from pathlib import Path
 
 import yaml
 
+from alliance.book.build import build_book
 from alliance.book.pagemetrics import CLS_OBSERVER, clickable_probe
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 BASELINE = "8c6e5e4cadf15c79337f197ebfe0398564fdba0f"  # html-manager + RequireJS, fontawesome.js
 FIXTURE = "tests/fixtures/vignettes/fixture-basic.yaml"
 PAGES = ["bench/play.html", "chapters/02-empathy.html", "chapters/08-repairing-ruptures.html"]
@@ -144,17 +144,7 @@ def _add_play_page(tree: Path) -> None:
 def build(tree: Path, out: Path) -> Path:
     """Build ``tree`` with its own ``alliance`` package (PYTHONPATH), as ``make book`` does."""
     _add_play_page(tree)
-    env = {
-        **os.environ,
-        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": str(tree / "src"),
-    }
-    result = subprocess.run(
-        [str(BIN / "jupyter-book"), "build", str(tree), "--path-output", str(out), "-W", "-n"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    result = build_book(tree, out, env={"PYTHONPATH": str(tree / "src")})
     if result.returncode != 0:
         sys.exit(f"building {tree} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return out / "_build" / "html"

@@ -151,13 +151,11 @@ def open_page(
         context.add_init_script(init_script)
     page = context.new_page()
     page.console_errors = []
-    page.uncaught_stacks = []
     page.requests = []
     page.external_requests = []
     page.failed_requests = []
     page.exceptions = []  # (message, urls of the scripts on its stack), from the DevTools protocol
     page.on("request", lambda req: page.requests.append(req.url))
-    page.on("pageerror", lambda exc: page.uncaught_stacks.append(exc.stack or str(exc)))
     if javascript:
         cdp = context.new_cdp_session(page)
         cdp.on("Runtime.exceptionThrown", lambda event: page.exceptions.append(_exception(event)))

@@ -15,14 +15,14 @@ BIN = Path(sys.executable).parent
 
 
 def build_book(
-    source: Path, out: Path, *extra: str, timeout: float = 1800
+    source: Path, out: Path, *extra: str, timeout: float = 1800, env: dict | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Build ``source`` into ``out`` with ``-W -n --keep-going``; the HTML is ``out/_build/html``.
 
     The venv's ``bin`` goes first on PATH so the chapters' kernels and nbgrader's tools are the
-    venv's own.
+    venv's own; ``env`` adds to (or overrides) the environment, e.g. a tree's own PYTHONPATH.
     """
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
     return subprocess.run(
         [
             str(BIN / "jupyter-book"),

@@ -57,4 +57,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     terms.setup(app)
     icons.setup(app)
     lean.setup(app)
-    return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": "0.1",
+        "env_version": 2,  # 2: review questions kept in one map (alliance_review_questions)
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

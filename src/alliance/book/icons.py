@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 CSS_FILE = "icons.css"
 # Icons the theme's JavaScript adds after load (so they are not in the HTML the build writes).
 ADDED_BY_SCRIPT = {"xmark"}
-USED = re.compile(r'class="([^"]*\bfa-solid\b[^"]*)"')
+SOLID = re.compile(r"\bfa-solid\b")
 ANY_FA = re.compile(r'class="([^"]*\bfa-[^"]*)"')
 THEME_CSS = Path("_static") / "styles" / "pydata-sphinx-theme.css"
 ICON_RULE = re.compile(r'(?<=\})((?:\.fa-[a-z0-9-]+:before,?)+)\{content:"[^"]*"\}')
@@ -54,21 +54,18 @@ def solid_icons(fontawesome_js: str) -> dict[str, tuple[int, int, str]]:
     return icons
 
 
-def used_icons(html_files: list[Path]) -> set[str]:
-    names = set(ADDED_BY_SCRIPT)
-    for page in html_files:
-        for classes in USED.findall(page.read_text(encoding="utf-8")):
-            names |= {c[3:] for c in classes.split() if c.startswith("fa-")} - {"solid", "lg"}
-    return names
-
-
-def every_icon_class(html_files: list[Path]) -> set[str]:
-    """Every ``fa-`` class the pages use (any style), and those the theme's scripts add."""
-    names = {f"fa-{n}" for n in ADDED_BY_SCRIPT}
+def icon_classes(html_files: list[Path]) -> tuple[set[str], set[str]]:
+    """The solid icons the pages draw (by name) and every ``fa-`` class they use (any style),
+    each with those the theme's scripts add. Each page is read once."""
+    solid = set(ADDED_BY_SCRIPT)
+    every = {f"fa-{n}" for n in ADDED_BY_SCRIPT}
     for page in html_files:
         for classes in ANY_FA.findall(page.read_text(encoding="utf-8")):
-            names |= {c for c in classes.split() if c.startswith("fa-")}
-    return names
+            fa = {c for c in classes.split() if c.startswith("fa-")}
+            every |= fa
+            if SOLID.search(classes):
+                solid |= {c[3:] for c in fa} - {"solid", "lg"}
+    return solid, every
 
 
 def trim_icon_rules(css: str, keep: set[str]) -> str:
@@ -121,16 +118,15 @@ def _write(app: Sphinx, exception: Exception | None) -> None:
     out = Path(app.builder.outdir)
     source = _fontawesome_js(app)
     icons = solid_icons(source.read_text(encoding="utf-8")) if source else {}
-    names = used_icons(sorted(out.rglob("*.html")))
+    names, every = icon_classes(sorted(out.rglob("*.html")))
     missing = sorted(names - set(icons))
     if missing:
         logger.info("icons.css: %s drawn by the theme's webfont instead", ", ".join(missing))
     (out / "_static" / CSS_FILE).write_text(icons_css(icons, names), encoding="utf-8")
     theme_css = out / THEME_CSS
     if theme_css.is_file():
-        pages = sorted(out.rglob("*.html"))
         css = theme_css.read_text(encoding="utf-8")
-        theme_css.write_text(trim_icon_rules(css, every_icon_class(pages)), encoding="utf-8")
+        theme_css.write_text(trim_icon_rules(css, every), encoding="utf-8")
 
 
 def setup(app: Sphinx) -> None:

@@ -45,6 +45,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxTranslator
 
 logger = logging.getLogger(__name__)
+INDEX = "alliance_review_questions"  # qid -> where it is and what it asks
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = ("choice", "open")
@@ -329,13 +330,11 @@ class ReviewQuestionDirective(SphinxDirective):
                 self._warn(f"question {label}: {problem.message}", body_first_line + problem.line)
             return []
 
-        registry: dict[str, tuple[str, int]] = self.env.__dict__.setdefault(
-            "alliance_review_ids", {}
-        )
-        if qid in registry and registry[qid] != (self.env.docname, self.lineno):
-            where = registry[qid]
-            return self._warn(f"duplicate id {label}: also used in {where[0]} line {where[1]}")
-        registry[qid] = (self.env.docname, self.lineno)
+        known = review_index(self.env).get(qid)
+        if known and (known["docname"], known["line"]) != (self.env.docname, self.lineno):
+            return self._warn(
+                f"duplicate id {label}: also used in {known['docname']} line {known['line']}"
+            )
         built = self._build(qid, question)
         _note_question(self.env, qid, question.kind, built, self.lineno)
         return [built]
@@ -517,7 +516,7 @@ def _pass(self: SphinxTranslator, node: nodes.Element) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Environment bookkeeping for the duplicate-id check
+# Environment bookkeeping: one entry per question, for the duplicate-id check and the practice page
 # --------------------------------------------------------------------------------------------
 
 
@@ -526,40 +525,37 @@ def _note_question(
 ) -> None:
     """Record the question for the practice page (which lists every question in the book)."""
     prompt = next(iter(built.findall(rq_prompt)))
-    index = env.__dict__.setdefault("alliance_review_index", {})
     text = " ".join(prompt.astext().split())
+    index = env.__dict__.setdefault(INDEX, {})
     index[qid] = {"docname": env.docname, "kind": kind, "prompt": text, "line": line}
 
 
 def review_index(env: BuildEnvironment) -> dict[str, dict[str, Any]]:
     """Every review question of the book: qid -> docname, kind, prompt (plain text), line."""
-    return env.__dict__.get("alliance_review_index", {})
+    return env.__dict__.get(INDEX, {})
 
 
 def _purge(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    registry = env.__dict__.get("alliance_review_ids", {})
-    for qid in [q for q, (doc, _line) in registry.items() if doc == docname]:
-        del registry[qid]
     index = review_index(env)
     for qid in [q for q, entry in index.items() if entry["docname"] == docname]:
         del index[qid]
 
 
 def _merge(app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment) -> None:
-    registry = env.__dict__.setdefault("alliance_review_ids", {})
-    for qid, where in other.__dict__.get("alliance_review_ids", {}).items():
-        if qid in registry and registry[qid] != where:
+    index = env.__dict__.setdefault(INDEX, {})
+    for qid, entry in review_index(other).items():
+        known = index.get(qid)
+        if known and (known["docname"], known["line"]) != (entry["docname"], entry["line"]):
             logger.warning(
                 "review-question: duplicate id '%s': also used in %s line %s",
                 qid,
-                registry[qid][0],
-                registry[qid][1],
-                location=where,
+                known["docname"],
+                known["line"],
+                location=(entry["docname"], entry["line"]),
                 type="alliance",
                 subtype="review_question",
             )
-        registry.setdefault(qid, where)
-    env.__dict__.setdefault("alliance_review_index", {}).update(review_index(other))
+        index.setdefault(qid, entry)
 
 
 def setup(app: Sphinx) -> None:
