@@ -11,9 +11,7 @@ one made feedback fail on four of the five assignments for every class.
 
 from __future__ import annotations
 
-import ast
 import html
-import io
 import re
 import sys
 import textwrap
@@ -23,7 +21,7 @@ from typing import TextIO
 
 from alliance.course.config import Course, CourseError
 from alliance.grading.gradebook import assignment_cells
-from alliance.grading.hidden import hidden_lines, lines_marked_hidden
+from alliance.grading.hidden import hidden_lines, lines_marked_hidden, string_values
 from alliance.safe_text import terminal
 
 TAG = re.compile(r"<[^>]*>")
@@ -52,14 +50,7 @@ def string_literals(source: str) -> list[str]:
     """The values of the string literals in a piece of Python (none if it does not tokenize)."""
     out = []
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-            if tok.type == tokenize.STRING:
-                try:
-                    value = ast.literal_eval(tok.string)
-                except (ValueError, SyntaxError):
-                    continue
-                if isinstance(value, str):
-                    out.append(value)
+        out.extend(string_values(source))  # keeps what it found before a tokenizing error
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return out

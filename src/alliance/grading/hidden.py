@@ -7,6 +7,9 @@ nothing heavy, so the pre-grading checks can use it without loading nbgrader.
 
 from __future__ import annotations
 
+import ast
+import io
+import tokenize
 from collections.abc import Iterator
 
 
@@ -36,3 +39,17 @@ def hidden_lines(source: str) -> list[str]:
 def strip_hidden(source: str) -> str:
     """``source`` without its hidden-test blocks (markers included)."""
     return "\n".join(line for hidden, line in lines_marked_hidden(source) if not hidden).rstrip()
+
+
+def string_values(source: str) -> Iterator[str]:
+    """The values of the string literals in a piece of Python, in order. Tokenizing is lazy: a
+    source that stops tokenizing raises ``tokenize.TokenError`` (or a ``SyntaxError``) there."""
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type != tokenize.STRING:
+            continue
+        try:
+            value = ast.literal_eval(tok.string)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, str):
+            yield value

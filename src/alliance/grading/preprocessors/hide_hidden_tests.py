@@ -26,7 +26,6 @@ This class is in ``autograder/nbgrader_config.py`` for plain nbgrader and is wha
 from __future__ import annotations
 
 import ast
-import io
 import re
 import tokenize
 from functools import lru_cache
@@ -37,7 +36,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbformat import NotebookNode
 from traitlets import Unicode
 
-from alliance.grading.hidden import has_hidden_tests, strip_hidden
+from alliance.grading.hidden import has_hidden_tests, string_values, strip_hidden
 
 #: exception names a failed check may show with its hint (a name chosen by student code could
 #: carry text; these cannot)
@@ -69,18 +68,11 @@ def shown_lines(sources: list[str]) -> frozenset[str]:
     for source in sources:
         lines.update(line.strip() for line in source.splitlines() if line.strip())
         try:
-            tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+            values = list(string_values(source))  # all or nothing, as before
         except (tokenize.TokenError, SyntaxError, IndentationError):
             continue
-        for tok in tokens:
-            if tok.type != tokenize.STRING:
-                continue
-            try:
-                value = ast.literal_eval(tok.string)
-            except (ValueError, SyntaxError):
-                continue
-            if isinstance(value, str):
-                lines.update(line.strip() for line in value.splitlines() if line.strip())
+        for value in values:
+            lines.update(line.strip() for line in value.splitlines() if line.strip())
     return frozenset(lines)
 
 
